@@ -1,0 +1,1 @@
+"""avatar_core: faces for a fleet of AI agents, usable without Streamlit."""

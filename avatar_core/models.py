@@ -1,0 +1,168 @@
+"""The domain as plain dataclasses: what the service hands to pages and the API."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from .errors import InvalidInput
+
+__all__ = [
+    "AGENT_TYPES",
+    "NAME_PATTERN",
+    "Activity",
+    "ActivityKind",
+    "ActivityStatus",
+    "Agent",
+    "AvatarVersion",
+    "Emotion",
+    "EmotionSet",
+    "Job",
+    "JobError",
+    "validate_name",
+]
+
+
+class Emotion(StrEnum):
+    """The eight expressions, in canonical order."""
+
+    HAPPY = "happy"
+    THOUGHTFUL = "thoughtful"
+    SURPRISED = "surprised"
+    DETERMINED = "determined"
+    CALM = "calm"
+    AMUSED = "amused"
+    CURIOUS = "curious"
+    CONFIDENT = "confident"
+
+
+AGENT_TYPES: tuple[str, ...] = (
+    "business-assistant",
+    "code-assistant",
+    "research-assistant",
+    "creative-assistant",
+    "data-analyst",
+    "other",
+)
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def validate_name(name: str) -> str:
+    """Refuse any agent name that is not a slug, before it can reach the file system."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        shown = name if isinstance(name, str) and len(name) <= 80 else f"{str(name)[:80]}…"
+        raise InvalidInput(
+            f"Invalid agent name {shown!r}: use 1-63 lowercase letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+class ActivityKind(StrEnum):
+    CHAT = "chat"
+    SCHEDULE = "schedule"
+    TASK = "task"
+    MCP = "mcp"
+    MANUAL = "manual"
+
+
+class ActivityStatus(StrEnum):
+    SUCCESS = "success"
+    ERROR = "error"
+    RUNNING = "running"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An agent of the platform; ``current_version_id`` points at its avatar, if any."""
+
+    id: int
+    name: str
+    display_name: str
+    type: str
+    description: str = ""
+    avatar_prompt: str | None = None
+    is_system: bool = False
+    current_version_id: int | None = None
+    current_digest: str | None = None
+    is_default_avatar: bool = False
+
+    @property
+    def has_avatar(self) -> bool:
+        return self.current_version_id is not None
+
+
+@dataclass(frozen=True)
+class AvatarVersion:
+    """One generated avatar: display WebP + full-quality reference, and how it was made."""
+
+    id: int
+    agent_id: int
+    identity_prompt: str
+    provider: str
+    model: str
+    display_digest: str
+    reference_digest: str
+    style_digest: str | None
+    seed: int
+    is_default: bool
+    template_version: str
+    created_at: datetime
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class EmotionSet:
+    """Which emotion variants exist for an agent's current avatar."""
+
+    agent_name: str
+    emotions: list[str]
+    version: str
+    pending: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A span of agent work on the timeline; ``ended_at`` None means still running."""
+
+    id: int
+    agent_name: str
+    started_at: datetime
+    ended_at: datetime | None
+    kind: str
+    status: str
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class JobError:
+    agent: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Job:
+    """A persisted unit of background work (bulk defaults, emotion variants)."""
+
+    id: int
+    kind: str
+    status: str
+    total: int
+    done: int
+    failed: int
+    skipped: int
+    errors: list[JobError]
+    summary: str
+    created_at: datetime
+    finished_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
