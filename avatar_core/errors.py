@@ -275,9 +275,16 @@ def to_generation_error(exc: BaseException) -> GenerationError:
     if isinstance(exc, GenerationError):
         return exc
     reason = classify(exc)
-    message = getattr(exc, "message", None) or type(exc).__name__
+    message = getattr(exc, "message", None)
     code = getattr(exc, "code", None)
-    detail = f"Provider error {code}: {message}" if isinstance(code, int) else str(message)
+    if isinstance(code, int):
+        detail = f"Provider error {code}: {message or type(exc).__name__}"
+    elif reason is FailureReason.TIMEOUT:
+        detail = f"The provider did not answer in time ({type(exc).__name__})"
+    elif reason is FailureReason.UPSTREAM_ERROR:
+        detail = f"Could not reach the provider ({type(exc).__name__}: {exc})"
+    else:
+        detail = f"{type(exc).__name__}: {message or exc}"
     return GenerationError(reason, _redact(detail), retry_after=retry_after_seconds(exc))
 
 

@@ -105,9 +105,9 @@ class AvatarVersion:
     identity_prompt: str
     provider: str
     model: str
-    display_digest: str
-    reference_digest: str
-    style_digest: str | None
+    display_blob: str
+    reference_blob: str
+    style_blob: str | None
     seed: int
     is_default: bool
     template_version: str
@@ -125,6 +125,7 @@ class EmotionSet:
     pending: list[str] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
+    blobs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class JobError:
 
 @dataclass(frozen=True)
 class Job:
-    """A persisted unit of background work (bulk defaults, emotion variants)."""
+    """A persisted unit of background work; ``done`` counts items finished in any way."""
 
     id: int
     kind: str
@@ -162,6 +163,7 @@ class Job:
     summary: str
     created_at: datetime
     finished_at: datetime | None = None
+    generated: int = 0
 
     @property
     def finished(self) -> bool:

@@ -1,0 +1,42 @@
+"""ASGI entry and navigation: `streamlit run app.py` serves the dashboard and /api on one port.
+
+The server loads this module to find ``app``; Streamlit then runs it as ``__main__`` on every
+rerun, so the UI lives under the ``__main__`` guard and no state lives here (it is in
+``avatar_core.runtime``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Mount
+
+from avatar_core.api import create_api
+from avatar_core.runtime import shared_service
+
+
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    # Seed demo agents and resume background work when the server starts, not on a page view.
+    await run_in_threadpool(shared_service)
+    yield
+
+
+app = st.App("app.py", routes=[Mount("/api", app=create_api(shared_service))], lifespan=lifespan)
+
+if __name__ == "__main__":
+    from avatar_core.ui import draw_frame
+
+    st.set_page_config(page_title="Agent Avatars", page_icon="🤖", layout="wide")
+    navigation = st.navigation([
+        st.Page("pages/dashboard.py", title="Dashboard Timeline", icon="🗂️", default=True,
+                url_path="dashboard"),
+        st.Page("pages/agent_detail.py", title="Agent Detail", icon="🤖", url_path="agent"),
+        st.Page("pages/settings.py", title="Settings", icon="⚙️", url_path="settings"),
+    ])
+    draw_frame()
+    navigation.run()

@@ -1,0 +1,428 @@
+"""The REST API (FastAPI), mounted at /api inside the Streamlit server.
+
+One place turns errors into responses: every ``AvatarError`` becomes
+``{"detail", "reason", "hint"}`` with its status; anything unexpected becomes a 500 with the same
+shape and no traceback. Image GETs are public and cacheable (ETag + 304; versioned URLs are
+immutable); writes need a bearer token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import (
+    AvatarError,
+    FailureReason,
+    Forbidden,
+    GenerationError,
+    InvalidInput,
+    Unauthorized,
+)
+from .imaging import MAX_UPLOAD_BYTES
+from .models import Agent, AvatarVersion, Job
+from .service import AvatarService, ImageFile
+from .tokens import Role
+
+__all__ = ["create_api"]
+
+log = logging.getLogger("avatar_core.api")
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, no-cache"
+
+
+# --- request bodies -----------------------------------------------------------------------
+
+class AgentIn(BaseModel):
+    name: str = Field(max_length=200)
+    display_name: str = Field(default="", max_length=200)
+    type: str = "other"
+    description: str = Field(default="", max_length=2000)
+    avatar_prompt: str | None = Field(default=None, max_length=2000)
+    is_system: bool = False
+
+
+class AgentPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    display_name: str | None = Field(default=None, max_length=200)
+    type: str | None = None
+    description: str | None = Field(default=None, max_length=2000)
+    avatar_prompt: str | None = Field(default=None, max_length=2000)
+    is_system: bool | None = None
+
+
+class ActivityIn(BaseModel):
+    started_at: datetime
+    ended_at: datetime | None = None
+    kind: str
+    status: str
+    summary: str = Field(default="", max_length=500)
+
+
+class GenerateIn(BaseModel):
+    identity_prompt: str = Field(max_length=5000)
+
+
+class TokenIn(BaseModel):
+    name: str = Field(max_length=100)
+    role: Literal["editor"] = "editor"
+
+
+# --- shapes -------------------------------------------------------------------------------
+
+def agent_json(agent: Agent) -> dict[str, Any]:
+    return {
+        "name": agent.name,
+        "display_name": agent.display_name,
+        "type": agent.type,
+        "description": agent.description,
+        "is_system": agent.is_system,
+        "avatar_url": AvatarService.avatar_url(agent),
+        "has_avatar": agent.has_avatar,
+        "is_default_avatar": agent.is_default_avatar,
+    }
+
+
+def generation_json(service: AvatarService, name: str, version: AvatarVersion) -> dict[str, Any]:
+    agent = service.get_agent(name)
+    return {
+        "agent_name": agent.name,
+        "identity_prompt": version.identity_prompt,
+        "updated_at": version.created_at.isoformat(),
+        "version": version.id,
+        "avatar_url": AvatarService.avatar_url(agent),
+    }
+
+
+def version_json(version: AvatarVersion) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "created_at": version.created_at.isoformat(),
+        "identity_prompt": version.identity_prompt,
+        "provider": version.provider,
+        "model": version.model,
+        "is_default": version.is_default,
+        "current": version.current,
+    }
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "total": job.total,
+        "done": job.done,
+        "generated": job.generated,
+        "failed": job.failed,
+        "skipped": job.skipped,
+        "errors": [{"agent": e.agent, "reason": e.reason, "message": e.message}
+                   for e in job.errors],
+        "summary": job.summary,
+        "status_url": f"/api/jobs/{job.id}",
+    }
+
+
+def error_json(exc: AvatarError) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": exc.detail}
+    if isinstance(exc, GenerationError):
+        body["reason"] = exc.reason.value
+        body["hint"] = exc.reason.hint
+    return body
+
+
+def image_response(request: Request, image: ImageFile, *, versioned: bool) -> Response:
+    etag = f'"{image.digest}"'
+    headers = {"ETag": etag, "Cache-Control": IMMUTABLE if versioned else REVALIDATE}
+    match = request.headers.get("if-none-match")
+    if match and (match == "*" or etag in [t.strip() for t in match.split(",")]):
+        return Response(status_code=304, headers=headers)
+    return Response(content=image.data, media_type=image.media_type, headers=headers)
+
+
+# --- the app ------------------------------------------------------------------------------
+
+def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
+    """The API over whichever service ``get_service`` returns (the shared one in production)."""
+    api = FastAPI(
+        title="Agent Avatars API",
+        version="1.0",
+        description="Avatars for the agents of the platform. Image GETs are public; writes "
+                    "need `Authorization: Bearer <token>`.",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+
+    def service() -> AvatarService:
+        return get_service()
+
+    Service = Annotated[AvatarService, Depends(service)]
+
+    def bearer(request: Request) -> str | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+    def require(role: Role) -> Callable[..., Role]:
+        def check(request: Request, svc: Service) -> Role:
+            if svc.tokens.demo_mode:
+                raise Unauthorized("API writes are disabled: no admin token is configured. Set "
+                                   "AVATARS_ADMIN_TOKEN and restart the server")
+            granted = svc.tokens.role_of(bearer(request))
+            if granted is None:
+                raise Unauthorized("Send a valid token: Authorization: Bearer <token>")
+            if role == "admin" and granted != "admin":
+                raise Forbidden("This needs the admin token")
+            return granted
+
+        return check
+
+    Editor = Annotated[Role, Depends(require("editor"))]
+    Admin = Annotated[Role, Depends(require("admin"))]
+
+    # --- errors: the one place they become responses ---
+
+    @api.exception_handler(AvatarError)
+    async def avatar_error(_request: Request, exc: AvatarError) -> JSONResponse:
+        headers = {}
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, GenerationError) and exc.reason is FailureReason.RATE_LIMITED:
+            headers["Retry-After"] = str(max(1, round(exc.retry_after or 5)))
+        return JSONResponse(error_json(exc), status_code=exc.status, headers=headers)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if exc.status_code != 404 else "Not found: no such API endpoint"
+        return JSONResponse({"detail": detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @api.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err.get('loc', ()) if p != 'body') or 'body'}: "
+            f"{err.get('msg', 'invalid')}" for err in exc.errors())
+        return JSONResponse({"detail": f"Malformed request: {problems}",
+                             "errors": _plain(exc.errors())}, status_code=422)
+
+    @api.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("Unexpected API error: %s", type(exc).__name__)
+        reason = FailureReason.UNKNOWN
+        return JSONResponse({"detail": "Internal error", "reason": reason.value,
+                             "hint": reason.hint}, status_code=500)
+
+    # --- health ---
+
+    @api.get("/health", tags=["meta"])
+    def health(svc: Service) -> dict[str, Any]:
+        return {"status": "ok", "provider": svc.active_provider_label(),
+                "demo_mode": svc.tokens.demo_mode}
+
+    # --- agents ---
+
+    @api.get("/agents", tags=["agents"])
+    def list_agents(svc: Service) -> list[dict[str, Any]]:
+        return [agent_json(a) for a in svc.list_agents()]
+
+    @api.post("/agents", status_code=201, tags=["agents"])
+    def register_agent(body: AgentIn, svc: Service, _role: Editor) -> dict[str, Any]:
+        return agent_json(svc.register_agent(**body.model_dump()))
+
+    @api.post("/agents/avatars/generate-defaults", tags=["avatars"], status_code=202,
+              responses={200: {"description": "With ?wait=true: the finished job's summary"}})
+    def generate_defaults(svc: Service, _role: Admin,
+                          wait: bool = Query(False, description="Block until done")) -> Response:
+        job = svc.generate_defaults(wait=wait)
+        if not wait:
+            return JSONResponse(job_json(job), status_code=202,
+                                headers={"Location": f"/api/jobs/{job.id}"})
+        return JSONResponse({
+            "job_id": job.id,
+            "generated": job.generated,
+            "failed": job.failed,
+            "skipped": job.skipped,
+            "agents": job.total,
+            "errors": [{"agent": e.agent, "reason": e.reason, "message": e.message}
+                       for e in job.errors],
+            "message": job.summary,
+        }, status_code=200)
+
+    @api.get("/agents/{name}", tags=["agents"])
+    def get_agent(name: str, svc: Service) -> dict[str, Any]:
+        return agent_json(svc.get_agent(name))
+
+    @api.patch("/agents/{name}", tags=["agents"])
+    def patch_agent(name: str, body: AgentPatch, svc: Service, _role: Editor) -> dict[str, Any]:
+        changes = body.model_dump(exclude_unset=True)
+        new_name = changes.pop("name", None)
+        return agent_json(svc.update_agent(name, new_name=new_name, **changes))
+
+    @api.delete("/agents/{name}", tags=["agents"])
+    def delete_agent(name: str, svc: Service, _role: Editor) -> dict[str, Any]:
+        svc.delete_agent(name)
+        return {"deleted": name}
+
+    @api.post("/agents/{name}/activities", status_code=201, tags=["agents"])
+    def add_activity(name: str, body: ActivityIn, svc: Service, _role: Editor) -> dict[str, Any]:
+        item = svc.record_activity(name, **body.model_dump())
+        return {"id": item.id, "agent_name": item.agent_name,
+                "started_at": item.started_at.isoformat(),
+                "ended_at": item.ended_at.isoformat() if item.ended_at else None,
+                "kind": item.kind, "status": item.status, "summary": item.summary}
+
+    # --- avatar images (public) ---
+
+    @api.get("/agents/{name}/avatar", tags=["avatars"], response_class=Response,
+             responses={200: {"content": {"image/webp": {}}}, 304: {"description": "Unchanged"}})
+    async def get_avatar(name: str, request: Request, svc: Service,
+                         v: str | None = None) -> Response:
+        image = svc.cached_avatar(name) or await run_in_threadpool(svc.avatar_image, name)
+        versioned = v is not None and image.digest.startswith(v) and len(v) >= 8
+        return image_response(request, image, versioned=versioned)
+
+    @api.get("/agents/{name}/avatar/reference", tags=["avatars"], response_class=Response,
+             responses={200: {"content": {"image/png": {}}}})
+    def get_reference(name: str, request: Request, svc: Service,
+                      v: str | None = None) -> Response:
+        image = svc.reference_image(name)
+        versioned = v is not None and image.digest.startswith(v) and len(v) >= 8
+        return image_response(request, image, versioned=versioned)
+
+    @api.get("/agents/{name}/avatar/emotions", tags=["emotions"])
+    def get_emotions(name: str, svc: Service) -> dict[str, Any]:
+        found = svc.emotions(name)
+        return {
+            "agent_name": found.agent_name,
+            "emotions": found.emotions,
+            "version": found.version,
+            "pending": found.pending,
+            "failed": found.failed,
+            "urls": {e: f"/api/agents/{found.agent_name}/avatar/emotion/{e}?k={found.keys[e]}"
+                     for e in found.emotions},
+        }
+
+    @api.get("/agents/{name}/avatar/emotion/{emotion}", tags=["emotions"],
+             response_class=Response, responses={200: {"content": {"image/webp": {}}}})
+    def get_emotion(name: str, emotion: str, request: Request, svc: Service,
+                    k: str | None = None) -> Response:
+        image = svc.emotion_image(name, emotion)
+        key = svc.emotions(name).keys.get(emotion)
+        return image_response(request, image, versioned=k is not None and k == key)
+
+    # --- avatar writes ---
+
+    @api.post("/agents/{name}/avatar/generate", tags=["avatars"], openapi_extra={
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": GenerateIn.model_json_schema()},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["identity_prompt"],
+                "properties": {
+                    "identity_prompt": {"type": "string", "maxLength": 500},
+                    "reference_image": {"type": "string", "format": "binary"}}}}}}})
+    async def generate(name: str, request: Request, svc: Service,
+                       _role: Editor) -> dict[str, Any]:
+        prompt, reference = await _read_generate_body(request)
+        version = await run_in_threadpool(svc.generate, name, prompt, reference)
+        return await run_in_threadpool(generation_json, svc, name, version)
+
+    @api.post("/agents/{name}/avatar/regenerate", tags=["avatars"])
+    def regenerate(name: str, svc: Service, _role: Editor) -> dict[str, Any]:
+        return generation_json(svc, name, svc.regenerate(name))
+
+    @api.delete("/agents/{name}/avatar", tags=["avatars"])
+    def remove_avatar(name: str, svc: Service, _role: Editor) -> dict[str, Any]:
+        removed = svc.remove_avatar(name)
+        return {"agent_name": name, "removed": removed}
+
+    @api.get("/agents/{name}/avatar/identity", tags=["avatars"])
+    def identity(name: str, svc: Service, _role: Editor) -> dict[str, Any]:
+        return svc.identity(name)
+
+    @api.get("/agents/{name}/avatar/versions", tags=["avatars"])
+    def versions(name: str, svc: Service) -> list[dict[str, Any]]:
+        return [version_json(v) for v in svc.versions(name)]
+
+    @api.post("/agents/{name}/avatar/versions/{version_id}/restore", tags=["avatars"])
+    def restore(name: str, version_id: int, svc: Service, _role: Editor) -> dict[str, Any]:
+        return generation_json(svc, name, svc.restore(name, version_id))
+
+    # --- jobs and tokens ---
+
+    @api.get("/jobs/{job_id}", tags=["jobs"])
+    def get_job(job_id: int, svc: Service, _role: Editor) -> dict[str, Any]:
+        return job_json(svc.job(job_id))
+
+    @api.post("/tokens", status_code=201, tags=["tokens"])
+    def create_token(body: TokenIn, svc: Service, _role: Admin) -> dict[str, Any]:
+        info, secret = svc.tokens.create(body.name, body.role)
+        return {"id": info.id, "name": info.name, "role": info.role, "token": secret}
+
+    @api.get("/tokens", tags=["tokens"])
+    def list_tokens(svc: Service, _role: Admin) -> list[dict[str, Any]]:
+        return [{"id": t.id, "name": t.name, "role": t.role,
+                 "created_at": t.created_at.isoformat(), "revoked": t.revoked}
+                for t in svc.tokens.list()]
+
+    @api.delete("/tokens/{token_id}", tags=["tokens"])
+    def revoke_token(token_id: int, svc: Service, _role: Admin) -> dict[str, Any]:
+        svc.tokens.revoke(token_id)
+        return {"id": token_id, "revoked": True}
+
+    @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                   include_in_schema=False)
+    def unknown(path: str) -> Response:
+        raise StarletteHTTPException(404)
+
+    return api
+
+
+async def _read_generate_body(request: Request) -> tuple[str, bytes | None]:
+    """JSON ``{identity_prompt}`` or multipart with ``identity_prompt`` and ``reference_image``."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        try:
+            form = await request.form(max_files=1, max_fields=5, max_part_size=64 * 1024)
+        except Exception as exc:
+            raise InvalidInput(f"Could not read the multipart body: {exc}") from None
+        prompt = form.get("identity_prompt")
+        upload = form.get("reference_image")
+        reference = None
+        if upload is not None and not isinstance(upload, str):
+            reference = await upload.read(MAX_UPLOAD_BYTES + 1)
+            if len(reference) > MAX_UPLOAD_BYTES:
+                raise InvalidInput(f"The reference image is over the "
+                                   f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit")
+        elif isinstance(upload, str) and upload:
+            raise InvalidInput("reference_image must be a file upload")
+        if not isinstance(prompt, str):
+            raise InvalidInput("identity_prompt is required (1-500 characters)")
+        return prompt, reference
+    body = await request.body()
+    if not body.strip():
+        raise InvalidInput("The request body is empty: send JSON {\"identity_prompt\": \"...\"} "
+                           "or a multipart form")
+    try:
+        parsed = GenerateIn.model_validate_json(body)
+    except Exception:
+        raise InvalidInput("Send JSON {\"identity_prompt\": \"...\"} (1-500 characters) or a "
+                           "multipart form with identity_prompt and reference_image") from None
+    return parsed.identity_prompt, None
+
+
+def _plain(errors: Any) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")),
+             "type": str(e.get("type", ""))} for e in errors]
+
+

@@ -1,0 +1,213 @@
+"""Streamlit glue shared by the pages: the service, the frame, the admin lock, avatar HTML.
+
+The only ``avatar_core`` module that imports Streamlit. It decides nothing about the product:
+the service and ``timeline`` do; this module caches what they return, draws it and reports
+their errors the same way on every page.
+
+Admin lock (DESIGN.md, Security): with no admin token configured (demo mode) every UI action
+is open and a banner says so. With one, every UI *write* — generating, restoring or removing
+avatars, editing agents, keys, provider, bulk defaults, tokens — needs the token entered once in
+Settings (kept in this browser session's ``st.session_state``). The API requires a bearer token
+for the same writes, so the UI is no way around it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from html import escape
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import streamlit as st
+
+from .errors import AvatarError, GenerationError
+from .jobs import failures_by_reason
+from .models import Agent, EmotionSet, Job
+from .runtime import shared_service
+from .service import AvatarService
+from .timeline import RING_AGENT, RING_SYSTEM, WINDOWS, TileAgent, activity_frame
+from .timeline import initials as initials_of
+from .timeline import initials_color as initials_color_of
+
+__all__ = [
+    "ADMIN_KEY",
+    "DEMO_BANNER",
+    "activity_frame_for",
+    "admin_unlocked",
+    "agent_label",
+    "avatar_html",
+    "browser_timezone",
+    "cycle_emotion",
+    "detail_url",
+    "draw_frame",
+    "emotion_url",
+    "get_service",
+    "is_dark",
+    "job_failures_text",
+    "lock_admin",
+    "reference_url",
+    "refresh_data",
+    "require_admin",
+    "show_error",
+    "tile_agents",
+    "unlock_admin",
+]
+
+ADMIN_KEY = "admin_token"  # session_state key holding the entered admin token
+DEMO_BANNER = "Demo mode: no admin token configured, admin actions are open"
+DATA_TTL_S = 10  # the dashboard may lag writes made through the API by this much
+
+
+@st.cache_resource(show_spinner=False)
+def get_service() -> AvatarService:
+    """The process-wide started service (shared with the REST API)."""
+    return shared_service()
+
+
+# --- frame ----------------------------------------------------------------------------------
+
+
+def draw_frame() -> None:
+    """What every page shows: the brand in the sidebar and the demo-mode banner."""
+    service = get_service()
+    with st.sidebar:
+        st.markdown("### 🤖 Agent Avatars")
+        st.caption("Faces for every agent of the platform.")
+        if not service.tokens.demo_mode:
+            st.caption("🔓 Admin unlocked" if admin_unlocked() else "🔒 Admin locked — unlock in Settings")
+    if service.tokens.demo_mode:
+        st.info(DEMO_BANNER, icon="🔓")
+
+
+def is_dark() -> bool:
+    """True in the dark theme; ``st.context.theme.type`` is None in tests and on first load."""
+    try:
+        return st.context.theme.type == "dark"
+    except Exception:  # an older or bare context has no theme: draw the light theme
+        return False
+
+
+def browser_timezone() -> tzinfo:
+    """The viewer's timezone for clock labels; UTC when the browser has not said (tests)."""
+    name = st.context.timezone
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def show_error(exc: AvatarError) -> None:
+    """An error from the service as the user should see it: reason, detail and hint."""
+    if isinstance(exc, GenerationError):
+        st.error(f"**{exc.reason.value}** — {exc.detail}\n\n**Hint:** {exc.reason.hint}",
+                 icon="⚠️")
+    else:
+        st.error(exc.detail, icon="⚠️")
+
+
+# --- admin lock -----------------------------------------------------------------------------
+
+
+def admin_unlocked() -> bool:
+    """Admin (and write) actions are allowed: demo mode, or the right token was entered."""
+    tokens = get_service().tokens
+    return tokens.demo_mode or tokens.is_admin(st.session_state.get(ADMIN_KEY))
+
+
+def unlock_admin(token: str) -> bool:
+    """Keep ``token`` for this session if it is the admin token; False otherwise."""
+    if get_service().tokens.is_admin(token):
+        st.session_state[ADMIN_KEY] = token
+        return True
+    return False
+
+
+def lock_admin() -> None:
+    st.session_state.pop(ADMIN_KEY, None)
+
+
+def require_admin(what: str = "This action") -> bool:
+    """True when unlocked; else a short note pointing to Settings and False."""
+    if admin_unlocked():
+        return True
+    st.caption(f"🔒 {what} needs the admin token: unlock it in Settings.")
+    return False
+
+
+# --- cached data for the dashboard ----------------------------------------------------------
+
+
+@st.cache_data(ttl=DATA_TTL_S, show_spinner=False)
+def tile_agents() -> list[TileAgent]:
+    """Every agent as the dashboard tile needs it, with its versioned avatar URL."""
+    service = get_service()
+    return [TileAgent.from_agent(a, service.avatar_url(a)) for a in service.list_agents()]
+
+
+@st.cache_data(ttl=DATA_TTL_S, show_spinner=False)
+def activity_frame_for(window_label: str) -> pd.DataFrame:
+    """Activities overlapping the last ``window_label`` (plus a minute of slack), as a frame."""
+    since = datetime.now(UTC) - WINDOWS[window_label] - timedelta(minutes=1)
+    return activity_frame(get_service().activity_rows(since=since))
+
+
+def refresh_data() -> None:
+    """Forget cached dashboard data after a write made in this UI."""
+    tile_agents.clear()
+    activity_frame_for.clear()
+
+
+# --- URLs and HTML --------------------------------------------------------------------------
+
+
+def detail_url(name: str) -> str:
+    """Relative link to Agent Detail, resolved against the current page's URL."""
+    return f"agent?agent={name}"
+
+
+def emotion_url(emotions: EmotionSet, emotion: str) -> str:
+    """Versioned URL of one emotion variant (the key changes whenever the image does)."""
+    return (f"/api/agents/{emotions.agent_name}/avatar/emotion/{emotion}"
+            f"?k={emotions.keys[emotion]}")
+
+
+def reference_url(name: str, reference_blob: str) -> str:
+    return f"/api/agents/{name}/avatar/reference?v={reference_blob.split('.')[0][:16]}"
+
+
+def cycle_emotion(tick: int, available: list[str]) -> str | None:
+    """The emotion shown at refresh ``tick``: canonical order, no repeats; None = base avatar."""
+    return available[tick % len(available)] if available else None
+
+
+def agent_label(agent: Agent) -> str:
+    return f"{agent.display_name} ({agent.name})"
+
+
+def avatar_html(agent: Agent | TileAgent, url: str | None, size: int = 72,
+                caption: str | None = None) -> str:
+    """An avatar ``<img>`` (or the initials disc) in its ring: indigo, purple for system agents."""
+    ring = RING_SYSTEM if agent.is_system else RING_AGENT
+    border = max(3, size // 40)
+    box = (f"width:{size}px;height:{size}px;border-radius:50%;border:{border}px solid {ring};"
+           "box-sizing:border-box;box-shadow:0 2px 12px rgba(15,23,42,.25)")
+    if url:
+        face = (f'<img src="{escape(url)}" width="{size}" height="{size}" '
+                f'alt="{escape(agent.display_name)}" style="{box};object-fit:cover;'
+                'background:#1e293b;display:block">')
+    else:
+        face = (f'<div role="img" aria-label="{escape(agent.display_name)}" style="{box};'
+                f"background:{initials_color_of(agent.name)};color:#fff;display:flex;"
+                f"align-items:center;justify-content:center;font:700 {size * 0.36:.0f}px "
+                f'system-ui,sans-serif">{escape(initials_of(agent.display_name))}</div>')
+    label = (f'<div style="margin-top:8px;font-size:14px;opacity:.8;text-align:center;'
+             f'width:{size}px">{escape(caption)}</div>' if caption else "")
+    return f'<div style="display:inline-block">{face}{label}</div>'
+
+
+def job_failures_text(job: Job) -> str:
+    """"rate_limited: 3, timeout: 1" — failed items counted by reason."""
+    counts = failures_by_reason(job)
+    return ", ".join(f"{reason}: {n}" for reason, n in sorted(counts.items())) or "none"

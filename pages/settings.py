@@ -1,0 +1,274 @@
+"""Settings: admin lock, AI keys and provider, default avatars, agents, API tokens, configuration."""
+
+import streamlit as st
+
+from avatar_core import ui
+from avatar_core.agent_import import import_agents, parse_agent_file
+from avatar_core.config import PROVIDER_CHOICES
+from avatar_core.errors import AvatarError
+from avatar_core.models import AGENT_TYPES
+
+service = ui.get_service()
+st.title("Settings")
+
+# --- admin lock -------------------------------------------------------------------------------
+if not service.tokens.demo_mode:
+    if ui.admin_unlocked():
+        lock_text, lock_button = st.columns([4, 1], vertical_alignment="center")
+        lock_text.success("Admin unlocked for this session.", icon="🔓")
+        if lock_button.button("Lock", key="settings_lock"):
+            ui.lock_admin()
+            st.rerun()
+    else:
+        with st.form("settings_unlock", clear_on_submit=True):
+            st.markdown("🔒 **Admin actions are locked.** Enter the admin token "
+                        "(`AVATARS_ADMIN_TOKEN`) to unlock them for this session.")
+            token = st.text_input("Admin token", type="password", key="settings_unlock_token")
+            if st.form_submit_button("Unlock"):
+                if ui.unlock_admin(token):
+                    st.rerun()
+                st.error("That is not the admin token.")
+unlocked = ui.admin_unlocked()
+
+keys_tab, defaults_tab, agents_tab, tokens_tab, config_tab = st.tabs(
+    ["AI keys", "Default avatars", "Agents", "API tokens", "Configuration"])
+
+# --- AI keys and provider ---------------------------------------------------------------------
+with keys_tab:
+    st.subheader("Gemini API key")
+    masked, source = service.masked_key(), service.key_source()
+    if masked:
+        st.markdown(f"Current key: `{masked}` ({source})")
+    else:
+        st.markdown("No key configured: avatars come from the built-in offline renderer.")
+    if unlocked:
+        with st.form("settings_key_form", clear_on_submit=True):
+            new_key = st.text_input("New Gemini API key", type="password", key="settings_key",
+                                    help="Stored in the database; overrides GEMINI_API_KEY. "
+                                    "Never shown again.")
+            if st.form_submit_button("Save key"):
+                try:
+                    service.save_gemini_key(new_key)
+                except AvatarError as exc:
+                    ui.show_error(exc)
+                else:
+                    st.session_state["settings_flash"] = "Key saved."
+                    st.rerun()
+        test_col, remove_col = st.columns(2)
+        if test_col.button("Test key", key="settings_key_test", disabled=not masked,
+                           help="One real, small generation with the configured key"):
+            with st.spinner("Asking Gemini for a test image…"):
+                ok, message = service.test_gemini_key()
+            (st.success if ok else st.error)(message)
+        if remove_col.button("Remove saved key", key="settings_key_remove",
+                             disabled=source != "saved in Settings",
+                             help="The environment's key, if any, cannot be removed here"):
+            service.remove_gemini_key()
+            st.session_state["settings_flash"] = "Saved key removed."
+            st.rerun()
+    else:
+        ui.require_admin("Changing the key")
+    if flash := st.session_state.pop("settings_flash", None):
+        st.success(flash, icon="✅")
+
+    st.subheader("Provider")
+    labels = {"auto": "Auto (Gemini when a key is set)", "gemini": "Gemini",
+              "builtin": "Built-in offline renderer"}
+    current = service.provider_choice()
+    choice = st.radio("Image provider", PROVIDER_CHOICES, index=PROVIDER_CHOICES.index(current),
+                      format_func=labels.__getitem__, horizontal=True, key="settings_provider",
+                      disabled=not unlocked)
+    if unlocked and choice != current:
+        service.set_provider_choice(choice)
+    st.markdown(f"Active now: **{service.active_provider_label()}**")
+
+# --- default avatars --------------------------------------------------------------------------
+with defaults_tab:
+    st.subheader("Default avatars")
+    st.caption("Gives every agent without a custom avatar a robot/android face from its prompt, "
+               "description or type. Custom avatars are never touched.")
+    job = service.latest_defaults_job()
+    running = job is not None and not job.finished
+    if unlocked:
+        if st.button("Generate default avatars", type="primary", key="settings_defaults",
+                     disabled=running, icon="🤖"):
+            try:
+                job = service.generate_defaults()
+            except AvatarError as exc:
+                ui.show_error(exc)
+            else:
+                running = not job.finished
+    else:
+        ui.require_admin("Generating default avatars")
+
+    def show_job(job_id: int, polling: bool) -> None:
+        current = service.job(job_id)
+        if not current.finished:
+            fraction = current.done / current.total if current.total else 0.0
+            st.progress(fraction, text=f"Working: {current.done} / {current.total} agents · "
+                        f"failed by reason: {ui.job_failures_text(current)}")
+            return
+        if polling:  # finished while we watched: redraw the whole page (button, avatars)
+            ui.refresh_data()
+            st.rerun()
+        ended = f"{current.finished_at:%Y-%m-%d %H:%M} UTC" if current.finished_at else ""
+        st.markdown(f"**Last run** (job #{current.id}, {ended}): {current.summary}")
+        generated, failed, skipped = st.columns(3)
+        generated.metric("Generated", current.generated)
+        failed.metric("Failed", current.failed)
+        skipped.metric("Skipped", current.skipped)
+        if current.errors:
+            st.markdown(f"Failures by reason: {ui.job_failures_text(current)}")
+            st.dataframe(
+                [{"agent": e.agent, "reason": e.reason, "message": e.message} for e in current.errors],
+                hide_index=True, width="stretch")
+
+    if job is not None:
+        if running:
+            st.fragment(run_every=1.5)(show_job)(job.id, True)
+        else:
+            show_job(job.id, False)
+
+# --- agents -----------------------------------------------------------------------------------
+with agents_tab:
+    agents = service.list_agents()
+    if not unlocked:
+        ui.require_admin("Adding, importing, renaming or deleting agents")
+    st.subheader("Add an agent")
+    with st.form("settings_add_agent", clear_on_submit=True):
+        name_col, display_col = st.columns(2)
+        new_name = name_col.text_input("Name", key="settings_add_name",
+                                       help="Slug: lowercase letters, digits, '-' or '_'")
+        new_display = display_col.text_input("Display name", key="settings_add_display")
+        new_type = st.selectbox("Type", AGENT_TYPES, index=AGENT_TYPES.index("other"),
+                                key="settings_add_type")
+        new_description = st.text_area("Description", key="settings_add_description",
+                                       max_chars=2000)
+        new_prompt = st.text_area("Avatar prompt (optional)", key="settings_add_prompt",
+                                  max_chars=500, help="Seed prompt for the default avatar")
+        new_system = st.checkbox("System agent (purple ring)", key="settings_add_system")
+        if st.form_submit_button("Add agent", disabled=not unlocked):
+            try:
+                added = service.register_agent(
+                    new_name.strip(), new_display, new_type, new_description,
+                    new_prompt or None, new_system)
+            except AvatarError as exc:
+                ui.show_error(exc)
+            else:
+                ui.refresh_data()
+                st.success(f"Added {added.display_name} ({added.name}).")
+                agents = service.list_agents()
+
+    st.subheader("Import from CSV or JSON")
+    st.caption("Columns: name, display_name, type, description, avatar_prompt, is_system. "
+               "JSON: a list of objects (the output of GET /api/agents works).")
+    upload = st.file_uploader("Agents file", type=["csv", "json"], key="settings_import_file",
+                              disabled=not unlocked)
+    if upload is not None and st.button("Import", key="settings_import", disabled=not unlocked):
+        try:
+            result = import_agents(service, parse_agent_file(upload.name, upload.getvalue()))
+        except AvatarError as exc:
+            ui.show_error(exc)
+        else:
+            ui.refresh_data()
+            agents = service.list_agents()
+            if result.created:
+                st.success(f"Imported {len(result.created)} agent(s): {', '.join(result.created)}")
+            if result.errors:
+                st.error(f"{len(result.errors)} row(s) were not imported:")
+                st.dataframe([{"row": e.row, "name": e.name, "problem": e.detail}
+                              for e in result.errors], hide_index=True, width="stretch")
+            if not result.created and not result.errors:
+                st.info("The file has no rows.")
+
+    st.subheader("Rename or delete")
+    if not agents:
+        st.caption("No agents yet.")
+    else:
+        by_name = {a.name: a for a in agents}
+        picked = st.selectbox("Agent", list(by_name), key="settings_edit_agent",
+                              format_func=lambda n: ui.agent_label(by_name[n]))
+        with st.form("settings_rename"):
+            rename_to = st.text_input("New name", key="settings_rename_to",
+                                      help="Avatars, history and activity follow the agent")
+            display_to = st.text_input("New display name (optional)",
+                                       key="settings_rename_display")
+            if st.form_submit_button("Rename", disabled=not unlocked):
+                try:
+                    renamed = service.update_agent(
+                        picked, new_name=rename_to.strip() or None,
+                        display_name=display_to.strip() or None)
+                except AvatarError as exc:
+                    ui.show_error(exc)
+                else:
+                    ui.refresh_data()
+                    st.session_state.pop("settings_edit_agent", None)
+                    st.session_state["settings_agents_flash"] = (
+                        f"Renamed {picked} to {renamed.name} ({renamed.display_name}).")
+                    st.rerun()
+        if st.button("Delete agent…", key="settings_delete", disabled=not unlocked):
+            st.session_state["settings_confirm_delete"] = picked
+        if st.session_state.get("settings_confirm_delete") == picked:
+            st.warning(f"Delete **{by_name[picked].display_name}** ({picked}) with its avatars, "
+                       "history and activity? This cannot be undone.")
+            yes, no = st.columns(2)
+            if yes.button("Yes, delete", type="primary", key="settings_delete_yes"):
+                st.session_state.pop("settings_confirm_delete", None)
+                try:
+                    service.delete_agent(picked)
+                except AvatarError as exc:
+                    ui.show_error(exc)
+                else:
+                    ui.refresh_data()
+                    st.session_state.pop("settings_edit_agent", None)
+                    st.session_state["settings_agents_flash"] = f"Deleted {picked}."
+                    st.rerun()
+            if no.button("Cancel", key="settings_delete_no"):
+                st.session_state.pop("settings_confirm_delete", None)
+                st.rerun()
+    if flash := st.session_state.pop("settings_agents_flash", None):
+        st.success(flash, icon="✅")
+
+# --- API tokens -------------------------------------------------------------------------------
+with tokens_tab:
+    st.subheader("API tokens")
+    if service.tokens.demo_mode:
+        st.caption("Demo mode: the API refuses every write until AVATARS_ADMIN_TOKEN is set; "
+                   "editor tokens created now start working then.")
+    if ui.require_admin("Managing API tokens"):
+        with st.form("settings_token_form", clear_on_submit=True):
+            token_name = st.text_input("Token name", key="settings_token_name",
+                                       placeholder="e.g. agent-platform")
+            if st.form_submit_button("Create editor token"):
+                try:
+                    info, secret = service.tokens.create(token_name)
+                except AvatarError as exc:
+                    ui.show_error(exc)
+                else:
+                    st.success(f"Token {info.name!r} created. Copy it now: it is shown only once.")
+                    st.code(secret, language=None)
+        tokens = service.tokens.list()
+        if tokens:
+            st.dataframe([{"id": t.id, "name": t.name, "role": t.role,
+                           "created": f"{t.created_at:%Y-%m-%d %H:%M}",
+                           "status": "revoked" if t.revoked else "active"} for t in tokens],
+                         hide_index=True, width="stretch")
+            active = {t.id: t for t in tokens if not t.revoked}
+            if active:
+                revoke_id = st.selectbox("Token to revoke", list(active), key="settings_revoke_id",
+                                         format_func=lambda i: f"#{i} {active[i].name}")
+                if st.button("Revoke", key="settings_revoke"):
+                    try:
+                        service.tokens.revoke(revoke_id)
+                    except AvatarError as exc:
+                        ui.show_error(exc)
+                    else:
+                        st.rerun()
+        else:
+            st.caption("No editor tokens yet.")
+
+# --- configuration ----------------------------------------------------------------------------
+with config_tab:
+    st.subheader("Configuration")
+    st.caption("From the environment or .streamlit/secrets.toml; secrets are never shown.")
+    st.dataframe(service.settings.describe(), hide_index=True, width="stretch")

@@ -1,0 +1,382 @@
+"""The three pages through Streamlit's AppTest, on real SQLite files under tmp_path.
+
+Each test configures the service through the environment (as the real server is configured),
+so ``app.py`` runs unchanged; the Gemini tests reach the real SDK and a local server that
+speaks its protocol (``tests/gemini_server.py``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from avatar_core import runtime
+from avatar_core.errors import FailureReason
+from avatar_core.ui import DEMO_BANNER
+from tests.gemini_server import GeminiStub
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGES = ("pages/dashboard.py", "pages/agent_detail.py", "pages/settings.py")
+SECRET_KEY = "AIzaSyTEST-never-shown-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A service on tmp_path per test: empty, built-in provider, small pools."""
+    monkeypatch.setenv("AVATARS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AVATARS_DEMO", "0")
+    monkeypatch.setenv("AVATARS_PROVIDER", "builtin")
+    monkeypatch.setenv("AVATARS_CONCURRENCY", "2")
+    monkeypatch.delenv("AVATARS_ADMIN_TOKEN", raising=False)
+    monkeypatch.delenv("AVATARS_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml of the developer
+    _reset()
+    yield
+    _reset()
+
+
+def _reset() -> None:
+    runtime.reset_shared_service()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def open_page(page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.run()
+    assert not at.exception, at.exception
+    if page is not None:
+        at.query_params.update(query)
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every string the page rendered: markdown, alerts, captions, HTML, code, widget values."""
+    return "\n".join(str(proto) for proto in _protos(at))
+
+
+def _protos(at: AppTest) -> Iterator[object]:
+    def walk(node: object) -> Iterator[object]:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            yield proto
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                yield from walk(child)
+
+    yield from walk(at._tree)
+
+
+def wait_for(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "page never reached the expected state"
+        time.sleep(0.3)
+        at.run()
+        assert not at.exception, at.exception
+
+
+def png(color: tuple[int, int, int] = (40, 90, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# --- every page renders -----------------------------------------------------------------------
+
+
+def test_the_frame_shows_the_demo_banner() -> None:
+    at = open_page()
+    assert DEMO_BANNER in at.info[0].value
+    assert "Agent Avatars" in at.sidebar.markdown[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_an_empty_database(page: str) -> None:
+    at = open_page(page)
+    assert at.title[0].value in ("Dashboard Timeline", "Agent Detail", "Settings")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_demo_data(page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AVATARS_DEMO", "1")
+    at = open_page(page)
+    if page == "pages/dashboard.py":
+        body = at.get("html")[0].proto.body
+        assert body.count('class="aa-row"') == 12
+        assert 'href="agent?agent=orchestrator"' in body
+    if page == "pages/settings.py":
+        assert at.get("tab")  # the sections are there
+        assert at.button(key="settings_defaults")
+
+
+def test_dashboard_filters_and_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AVATARS_DEMO", "1")
+    at = open_page()
+    for window in ("1 h", "6 h", "7 d"):
+        at.segmented_control(key="dash_window").set_value(window).run()
+        assert not at.exception
+    at.text_input(key="dash_name_filter").input("ledger").run()
+    body = at.get("html")[0].proto.body
+    assert body.count('class="aa-row"') == 1 and "Ledger Bot" in body
+    at.text_input(key="dash_name_filter").input("").run()
+    at.multiselect(key="dash_status_filter").select("running").run()
+    assert not at.exception
+
+
+def test_dashboard_tiles_use_versioned_avatar_urls() -> None:
+    service = runtime.shared_service()
+    service.register_agent("atlas", "Atlas")
+    service.register_agent("root", "Root", is_system=True)
+    service.generate("atlas", "a brass robot")
+    at = open_page()
+    body = at.get("html")[0].proto.body
+    assert '<img class="aa-avatar" src="/api/agents/atlas/avatar?v=' in body
+    assert "aa-initials" in body  # root has no avatar: initials disc
+
+
+# --- Agent Detail -----------------------------------------------------------------------------
+
+
+def test_agent_detail_opens_the_agent_from_the_query_string() -> None:
+    service = runtime.shared_service()
+    service.register_agent("atlas", "Atlas")
+    service.register_agent("nova", "Nova", description="Writes release notes")
+    service.generate("nova", "a cheerful typewriter robot")
+    at = open_page("pages/agent_detail.py", agent="nova")
+    assert at.selectbox(key="detail_agent").value == "nova"
+    assert at.query_params["agent"] == "nova"
+    html = "\n".join(h.proto.body for h in at.get("html"))
+    assert "/api/agents/nova/" in html
+    assert "a cheerful typewriter robot" in texts(at)
+    # picking another agent writes it back to the URL
+    at.selectbox(key="detail_agent").select("atlas").run()
+    assert at.query_params["agent"] == "atlas"
+
+
+def test_agent_detail_unknown_agent_is_a_warning_not_a_crash() -> None:
+    runtime.shared_service().register_agent("atlas", "Atlas")
+    at = open_page("pages/agent_detail.py", agent="ghost")
+    assert "not found" in at.warning[0].value
+    assert at.selectbox(key="detail_agent").value == "atlas"
+
+
+def test_generate_dialog_success_closes_and_shows_new_avatar() -> None:
+    service = runtime.shared_service()
+    service.register_agent("atlas", "Atlas")
+    at = open_page("pages/agent_detail.py", agent="atlas")
+    at.button(key="detail_generate").click().run()
+    at.text_area(key="detail_gen_prompt").input("a calm brass robot")
+    at.file_uploader(key="detail_gen_ref").set_value(("ref.png", png(), "image/png"))
+    at.run()
+    assert at.get("imgs") or at.image, "reference preview"
+    at.button(key="detail_gen_submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert not at.text_area  # the dialog closed
+    assert "New avatar generated" in at.success[0].value
+    assert service.get_agent("atlas").has_avatar
+    # regenerate, restore and the remove confirmation
+    at.button(key="detail_regenerate").click().run()
+    assert len(service.versions("atlas")) == 2
+    first = service.versions("atlas")[-1].id
+    at.button(key=f"detail_restore_{first}").click().run()
+    assert service.current_version("atlas").id == first
+    at.button(key="detail_remove").click().run()
+    assert service.get_agent("atlas").has_avatar  # not before the confirmation
+    at.button(key="detail_remove_yes").click().run()
+    assert not service.get_agent("atlas").has_avatar
+
+
+SCRIPTS: dict[FailureReason, list[tuple[str, dict]]] = {
+    FailureReason.RATE_LIMITED: [("rate_limited", {"retry_delay_s": 0})] * 3,
+    FailureReason.INVALID_INPUT: [("error", {"status": 400})],
+    FailureReason.NOT_CONFIGURED: [("error", {"status": 403})],
+    FailureReason.UPSTREAM_ERROR: [("error", {"status": 500})] * 3,
+    FailureReason.TIMEOUT: [("error", {"status": 504})] * 3,
+    FailureReason.SAFETY_FILTER: [("finish", {"reason": "IMAGE_SAFETY"}),
+                                  ("blocked", {"reason": "SAFETY"})],
+}
+
+
+def test_generate_dialog_shows_each_failure_reason_and_hint(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with GeminiStub() as stub:
+        monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
+        monkeypatch.setenv("GEMINI_API_KEY", SECRET_KEY)
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
+        _reset()
+        runtime.shared_service().register_agent("atlas", "Atlas")
+        at = open_page("pages/agent_detail.py", agent="atlas")
+        at.button(key="detail_generate").click().run()
+        at.text_area(key="detail_gen_prompt").input("a robot")
+        for reason, script in SCRIPTS.items():
+            for answers in ([script] if reason != FailureReason.SAFETY_FILTER
+                            else [[item] for item in script]):
+                stub.clear()
+                for kind, options in answers:
+                    stub.push(kind, **options)
+                at.button(key="detail_gen_submit").click().run()
+                shown = [e.value for e in at.error]
+                assert len(shown) == 1, (reason, shown)
+                assert reason.value in shown[0] and reason.hint in shown[0], shown
+                assert "Failed to generate avatar" not in shown[0]
+                assert SECRET_KEY not in texts(at)
+        # an empty prompt is our own validation, before any call
+        calls = stub.calls
+        at.text_area(key="detail_gen_prompt").input("   ")
+        at.button(key="detail_gen_submit").click().run()
+        assert FailureReason.INVALID_INPUT.hint in at.error[0].value and stub.calls == calls
+
+
+def test_missing_key_with_gemini_shows_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
+    _reset()
+    runtime.shared_service().register_agent("atlas", "Atlas")
+    at = open_page("pages/agent_detail.py", agent="atlas")
+    at.button(key="detail_generate").click().run()
+    at.text_area(key="detail_gen_prompt").input("a robot")
+    at.button(key="detail_gen_submit").click().run()
+    assert "not_configured" in at.error[0].value
+    assert FailureReason.NOT_CONFIGURED.hint in at.error[0].value
+
+
+# --- Settings ---------------------------------------------------------------------------------
+
+
+def test_saved_key_is_never_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
+    with GeminiStub() as stub:
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
+        _reset()
+        at = open_page("pages/settings.py")
+        at.text_input(key="settings_key").input(SECRET_KEY)
+        next(b for b in at.button if b.label == "Save key").click().run()
+        assert "saved in Settings" in texts(at)
+        assert SECRET_KEY not in texts(at)
+        assert runtime.shared_service().gemini_key() == SECRET_KEY
+        at.button(key="settings_key_test").click().run()
+        assert "works" in at.success[0].value
+        assert SECRET_KEY not in texts(at)
+        assert stub.requests[-1].api_key == SECRET_KEY
+        stub.push("error", status=403, message="API key not valid. Please pass a valid API key.")
+        at.button(key="settings_key_test").click().run()
+        assert "not_configured" in at.error[0].value and SECRET_KEY not in texts(at)
+        for page in PAGES:
+            at.switch_page(page).run()
+            assert SECRET_KEY not in texts(at)
+        at.switch_page("pages/settings.py").run()
+        at.button(key="settings_key_remove").click().run()
+        assert runtime.shared_service().gemini_key() is None
+
+
+def test_provider_choice_changes_the_active_provider() -> None:
+    at = open_page("pages/settings.py")
+    assert "Active now: **builtin" in texts(at)
+    at.radio(key="settings_provider").set_value("gemini").run()
+    assert "none (not_configured)" in texts(at)
+
+
+def test_default_avatars_button_runs_and_shows_the_summary() -> None:
+    service = runtime.shared_service()
+    for name in ("atlas", "nova", "orion"):
+        service.register_agent(name, name.title())
+    service.generate("orion", "a custom robot")
+    at = open_page("pages/settings.py")
+    at.button(key="settings_defaults").click().run()
+    wait_for(at, lambda page: any("Generated 2" in str(p) for p in _protos(page)))
+    assert [m.value for m in at.metric] == ["2", "0", "1"]
+    assert service.get_agent("atlas").is_default_avatar
+    assert not service.get_agent("orion").is_default_avatar
+
+
+def test_default_avatar_failures_are_listed_by_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
+    _reset()
+    runtime.shared_service().register_agent("atlas", "Atlas")
+    at = open_page("pages/settings.py")
+    at.button(key="settings_defaults").click().run()
+    # no key: the job refuses at once with not_configured
+    assert "not_configured" in texts(at)
+
+
+def test_agents_add_rename_delete_and_import() -> None:
+    service = runtime.shared_service()
+    at = open_page("pages/settings.py")
+    at.text_input(key="settings_add_name").input("atlas")
+    at.text_input(key="settings_add_display").input("Atlas")
+    at.selectbox(key="settings_add_type").select("code-assistant")
+    at.checkbox(key="settings_add_system").check()
+    next(b for b in at.button if b.label == "Add agent").click().run()
+    agent = service.get_agent("atlas")
+    assert (agent.type, agent.is_system) == ("code-assistant", True)
+
+    at.text_input(key="settings_add_name").input("Bad Name")
+    next(b for b in at.button if b.label == "Add agent").click().run()
+    assert "Invalid agent name" in at.error[0].value
+
+    at.selectbox(key="settings_edit_agent").select("atlas")
+    at.text_input(key="settings_rename_to").input("atlas-2")
+    next(b for b in at.button if b.label == "Rename").click().run()
+    assert [a.name for a in service.list_agents()] == ["atlas-2"]
+    assert "Renamed atlas to atlas-2" in at.success[0].value
+
+    data = json.dumps([{"name": "nova", "type": "data-analyst"},
+                       {"name": "nova"}, {"name": "x y"}]).encode()
+    at.file_uploader(key="settings_import_file").set_value(("agents.json", data,
+                                                            "application/json"))
+    at.run()
+    at.button(key="settings_import").click().run()
+    assert "Imported 1 agent(s): nova" in at.success[0].value
+    assert "2 row(s) were not imported" in at.error[0].value
+
+    at.selectbox(key="settings_edit_agent").select("atlas-2")
+    at.button(key="settings_delete").click().run()
+    assert len(service.list_agents()) == 2  # not before the confirmation
+    at.button(key="settings_delete_yes").click().run()
+    assert [a.name for a in service.list_agents()] == ["nova"]
+
+
+def test_api_tokens_create_shows_secret_once_and_revoke() -> None:
+    service = runtime.shared_service()
+    at = open_page("pages/settings.py")
+    at.text_input(key="settings_token_name").input("platform")
+    next(b for b in at.button if b.label == "Create editor token").click().run()
+    secret = at.code[0].value
+    assert secret.startswith("aav_")
+    at.run()
+    assert secret not in texts(at)  # shown once
+    token = service.tokens.list()[0]
+    at.button(key="settings_revoke").click().run()
+    assert service.tokens.get(token.id).revoked
+
+
+def test_admin_lock_gates_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin")
+    _reset()
+    service = runtime.shared_service()
+    service.register_agent("atlas", "Atlas")
+    at = open_page("pages/settings.py")
+    assert not any(DEMO_BANNER in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "settings_defaults"]
+    at.text_input(key="settings_unlock_token").input("wrong")
+    next(b for b in at.button if b.label == "Unlock").click().run()
+    assert "not the admin token" in at.error[0].value
+    at.switch_page("pages/agent_detail.py").run()
+    assert at.button(key="detail_generate").disabled
+    at.switch_page("pages/settings.py").run()
+    at.text_input(key="settings_unlock_token").input("s3cret-admin")
+    next(b for b in at.button if b.label == "Unlock").click().run()
+    assert at.button(key="settings_defaults")
+    assert "s3cret-admin" not in texts(at)
+    at.switch_page("pages/agent_detail.py").run()
+    assert not at.button(key="detail_generate").disabled
