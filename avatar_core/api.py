@@ -6,8 +6,6 @@ shape and no traceback. Image GETs are public and cacheable (ETag + 304; version
 immutable); writes need a bearer token.
 """
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Callable
 from datetime import datetime

@@ -51,7 +51,7 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
         server_delay = retry_after_seconds(exc) if exc else None
         if server_delay is not None:
             # The server knows when a slot frees up; a little jitter spreads the herd.
-            return min(policy.cap_s * 3, server_delay) + random.uniform(0, 0.25)
+            return min(server_delay, policy.total_s) + random.uniform(0, 0.25)
         ceiling = min(policy.cap_s, policy.base_s * 2 ** (state.attempt_number - 1))
         return random.uniform(0, ceiling)
 

@@ -13,6 +13,8 @@ for the same writes, so the UI is no way around it.
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from html import escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,13 +27,24 @@ from .jobs import failures_by_reason
 from .models import Agent, EmotionSet, Job
 from .runtime import shared_service
 from .service import AvatarService
-from .timeline import RING_AGENT, RING_SYSTEM, WINDOWS, TileAgent, activity_frame
+from .timeline import (
+    RING_AGENT,
+    RING_SYSTEM,
+    WINDOWS,
+    TileAgent,
+    Timeline,
+    activity_frame,
+    build_timeline,
+    render_timeline_html,
+)
 from .timeline import initials as initials_of
 from .timeline import initials_color as initials_color_of
 
 __all__ = [
     "ADMIN_KEY",
+    "DATA_TTL_S",
     "DEMO_BANNER",
+    "ROWS_PER_PAGE",
     "activity_frame_for",
     "admin_unlocked",
     "agent_label",
@@ -50,12 +63,15 @@ __all__ = [
     "require_admin",
     "show_error",
     "tile_agents",
+    "timeline_html",
+    "timeline_pages",
     "unlock_admin",
 ]
 
 ADMIN_KEY = "admin_token"  # session_state key holding the entered admin token
 DEMO_BANNER = "Demo mode: no admin token configured, admin actions are open"
 DATA_TTL_S = 10  # the dashboard may lag writes made through the API by this much
+ROWS_PER_PAGE = 50  # agents per dashboard page: keeps the page's HTML bounded
 
 
 @st.cache_resource(show_spinner=False)
@@ -87,9 +103,12 @@ def is_dark() -> bool:
         return False
 
 
-def browser_timezone() -> tzinfo:
-    """The viewer's timezone for clock labels; UTC when the browser has not said (tests)."""
-    name = st.context.timezone
+def browser_timezone() -> str | None:
+    """The viewer's IANA timezone name for clock labels; None (UTC) in tests and bare runs."""
+    return st.context.timezone or None
+
+
+def _zone(name: str | None) -> tzinfo:
     if not name:
         return UTC
     try:
@@ -153,10 +172,45 @@ def activity_frame_for(window_label: str) -> pd.DataFrame:
     return activity_frame(get_service().activity_rows(since=since))
 
 
+@st.cache_resource(ttl=DATA_TTL_S, show_spinner=False, max_entries=32)
+def _timeline(window_label: str, name_filter: str, status_filter: tuple[str, ...],
+              tz_name: str | None) -> Timeline:
+    """The shaped timeline as of now, shared read-only by every session for ``DATA_TTL_S``."""
+    return build_timeline(
+        tile_agents(), activity_frame_for(window_label), now=datetime.now(UTC),
+        window=WINDOWS[window_label], name_filter=name_filter, status_filter=status_filter,
+        tz=_zone(tz_name))
+
+
+def timeline_pages(window_label: str, name_filter: str, status_filter: tuple[str, ...],
+                   tz_name: str | None) -> tuple[int, int, int]:
+    """(pages, rows matching the filters, agents in total) for the pager."""
+    rows = len(_timeline(window_label, name_filter, status_filter, tz_name).rows)
+    return max(1, math.ceil(rows / ROWS_PER_PAGE)), rows, len(tile_agents())
+
+
+@st.cache_data(ttl=DATA_TTL_S, show_spinner=False, max_entries=128)
+def timeline_html(window_label: str, name_filter: str, status_filter: tuple[str, ...],
+                  dark: bool, tz_name: str | None, page: int = 1) -> str:
+    """The HTML of one page of the Dashboard Timeline (``ROWS_PER_PAGE`` agents).
+
+    Cached for every session at once: viewers of the same window, filters and page within
+    ``DATA_TTL_S`` share one build, so the dashboard's cost does not grow with its audience,
+    and a page of rows keeps the HTML (and the browser's work) bounded however many agents
+    there are.
+    """
+    timeline = _timeline(window_label, name_filter, status_filter, tz_name)
+    first = (max(1, page) - 1) * ROWS_PER_PAGE
+    shown = replace(timeline, rows=timeline.rows[first:first + ROWS_PER_PAGE])
+    return render_timeline_html(shown, dark=dark, detail_url=detail_url)
+
+
 def refresh_data() -> None:
     """Forget cached dashboard data after a write made in this UI."""
     tile_agents.clear()
     activity_frame_for.clear()
+    _timeline.clear()
+    timeline_html.clear()
 
 
 # --- URLs and HTML --------------------------------------------------------------------------

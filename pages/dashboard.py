@@ -1,11 +1,9 @@
 """Dashboard Timeline: one row per agent — avatar tile, status, success rate — and its activity."""
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from avatar_core import ui
-from avatar_core.timeline import ROW_STATUSES, WINDOWS, build_timeline, render_timeline_html
+from avatar_core.timeline import ROW_STATUSES, WINDOWS
 
 st.title("Dashboard Timeline")
 
@@ -15,21 +13,30 @@ with window_col:
                                   key="dash_window")
 with name_col:
     name_filter = st.text_input("Filter by name", placeholder="e.g. ledger",
-                                key="dash_name_filter")
+                                key="dash_name_filter").strip()
 with status_col:
-    status_filter = st.multiselect("Status", ROW_STATUSES, placeholder="All statuses",
-                                   key="dash_status_filter")
+    statuses = tuple(sorted(st.multiselect("Status", ROW_STATUSES, placeholder="All statuses",
+                                           key="dash_status_filter")))
 
-agents = ui.tile_agents()
-if not agents:
+if not ui.tile_agents():
     st.info("No agents yet. Register them through the API or add them in Settings → Agents.")
     st.page_link("pages/settings.py", label="Open Settings", icon="⚙️")
     st.stop()
 
-timeline = build_timeline(
-    agents, ui.activity_frame_for(window), now=datetime.now(UTC), window=WINDOWS[window],
-    name_filter=name_filter, status_filter=status_filter, tz=ui.browser_timezone(),
-)
-st.caption(f"{len(timeline.rows)} of {len(agents)} agents · last {window} · "
-           "hover a bar for details, click a name to open the agent")
-st.html(render_timeline_html(timeline, dark=ui.is_dark(), detail_url=ui.detail_url))
+# Shaped in avatar_core.timeline and cached for all viewers for a few seconds (ui.timeline_*).
+tz_name = ui.browser_timezone()
+pages, matched, total = ui.timeline_pages(window, name_filter, statuses, tz_name)
+if st.session_state.get("dash_filters") != (name_filter, statuses):
+    st.session_state["dash_filters"] = (name_filter, statuses)
+    st.session_state["dash_page"] = 1  # new filters start on the first page
+if st.session_state.get("dash_page", 1) > pages:
+    st.session_state["dash_page"] = 1
+page = st.session_state.get("dash_page", 1)
+first = (page - 1) * ui.ROWS_PER_PAGE
+st.caption(f"{matched} of {total} agents · last {window} · hover a bar for details, "
+           "click a name to open the agent"
+           + (f" · showing {first + 1}–{min(first + ui.ROWS_PER_PAGE, matched)}"
+              if pages > 1 else ""))
+st.html(ui.timeline_html(window, name_filter, statuses, ui.is_dark(), tz_name, page))
+if pages > 1:
+    st.segmented_control("Page", list(range(1, pages + 1)), required=True, key="dash_page")

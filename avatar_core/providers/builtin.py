@@ -97,7 +97,7 @@ class Robot:
     spectacles: bool
     tie: bool
     pattern: str | None
-    tilt: float
+    gaze: int
     lean: float
     trim: str
     chest: str
@@ -194,7 +194,7 @@ def design(request: ImageRequest) -> Robot:
         tie=any(w in prompt for w in ("executive", "business", "suit")) or extras.random() < 0.12,
         pattern=("circuit" if "circuit" in prompt else "grid" if "grid" in prompt
                  else detail.choice((None, None, None, "grid", "circuit"))),
-        tilt=detail.choice((-4.0, 0.0, 0.0, 4.0)), lean=detail.uniform(-18, 18),
+        gaze=detail.choice((-1, 0, 0, 1)), lean=detail.uniform(-18, 18),
         trim=detail.choice(("rivets", "light", "seam", "vents")),
         chest=detail.choice(("core", "panel", "stripes", "badge")),
     )
@@ -225,9 +225,7 @@ def _disc(cv: Canvas, x: float, y: float, r: float, colour: RGB, halo: float = 0
 def _rod(cv: Canvas, p0: tuple[float, float], p1: tuple[float, float], width: float,
          colour: RGB, outline: RGB) -> None:
     for w, c in ((width + 2 * STROKE, outline), (width, colour)):
-        mask, d = cv.mask()
-        cv.stroke(d, [p0, p1], w)
-        cv.fill(mask, c)
+        cv.stroke(cv.draw, [p0, p1], w, c)
 
 
 @functools.lru_cache(maxsize=2)
@@ -255,15 +253,12 @@ def draw_body(cv: Canvas, robot: Robot) -> None:
     torso = cv.part("rounded", SHOULDERS, 210, lighten(pal.secondary, 0.14),
                     darken(pal.secondary, 0.45), outline, STROKE)
     if robot.tie:
-        collar, d = cv.mask()
         for side in (-1, 1):
-            d.polygon([(cv.px(512 + side * 16), cv.px(800)), (cv.px(512 + side * 118), cv.px(792)),
-                       (cv.px(512 + side * 58), cv.px(905))], fill=255)
-        cv.fill(collar, (236, 240, 246))
-        tie, d = cv.mask()
+            cv.draw.polygon([(cv.px(512 + side * 16), cv.px(800)),
+                             (cv.px(512 + side * 118), cv.px(792)),
+                             (cv.px(512 + side * 58), cv.px(905))], fill=(236, 240, 246))
         pts = [(496, 818), (528, 818), (542, 840), (532, 980), (512, 1010), (492, 980), (482, 840)]
-        d.polygon([(cv.px(x), cv.px(y)) for x, y in pts], fill=255)
-        cv.fill(tie, darken(pal.glow, 0.35))
+        cv.draw.polygon([(cv.px(x), cv.px(y)) for x, y in pts], fill=darken(pal.glow, 0.35))
     elif robot.chest == "core":
         _disc(cv, 512, 910, 44, pal.trim)
         _disc(cv, 512, 910, 26, pal.glow, halo=2.2)
@@ -283,10 +278,9 @@ def draw_body(cv: Canvas, robot: Robot) -> None:
         cv.fill(cv.clip(stripes, torso), pal.body, 0.9)
     cv.part("rounded", NECK, 24, lighten(pal.trim, 0.1), darken(pal.trim, 0.45),
             darken(pal.trim, 0.8), STROKE)
-    ridges, d = cv.mask()
     for y in (712, 748):
-        d.rounded_rectangle(cv.box((NECK[0] + 14, y, NECK[2] - 14, y + 9)), radius=cv.px(4), fill=255)
-    cv.fill(ridges, darken(pal.trim, 0.55))
+        cv.draw.rounded_rectangle(cv.box((NECK[0] + 14, y, NECK[2] - 14, y + 9)), radius=cv.px(4),
+                                  fill=darken(pal.trim, 0.55))
 
 
 def _screen_box(robot: Robot, head: tuple[float, float, float, float]) -> tuple[float, ...]:
@@ -318,11 +312,11 @@ def draw_head(cv: Canvas, robot: Robot, emotion: str) -> float:
             colour = pal.secondary if robot.ears == "box" else pal.trim
             cv.part("rounded", place(box), 20 if robot.ears == "box" else 32,
                     lighten(colour, 0.12), darken(colour, 0.4), darken(colour, 0.8), STROKE)
-            slots, d = cv.mask()
+            slot = pal.glow if robot.ears == "cup" else darken(colour, 0.6)
             for dy in (-26, 0, 26) if robot.ears == "box" else (-40, 40):
-                d.rounded_rectangle(cv.box(place((x0 - 32, HEAD_Y + dy - 5, x0 - 8, HEAD_Y + dy + 5))),
-                                    radius=cv.px(5), fill=255)
-            cv.fill(slots, pal.glow if robot.ears == "cup" else darken(colour, 0.6))
+                cv.draw.rounded_rectangle(
+                    cv.box(place((x0 - 32, HEAD_Y + dy - 5, x0 - 8, HEAD_Y + dy + 5))),
+                    radius=cv.px(5), fill=slot)
         elif robot.ears == "bolt":
             cv.part("rounded", place((x0 - 34, HEAD_Y - 40, x0 + 20, HEAD_Y + 40)), 12,
                     lighten(pal.trim, 0.1), darken(pal.trim, 0.45), dark, STROKE)
@@ -417,8 +411,9 @@ def draw_head(cv: Canvas, robot: Robot, emotion: str) -> float:
     d.polygon([(cv.px(sx0), cv.px(sy0)), (cv.px(sx0 + (sx1 - sx0) * 0.45), cv.px(sy0)),
                (cv.px(sx0 + (sx1 - sx0) * 0.2), cv.px(sy1)), (cv.px(sx0), cv.px(sy1))], fill=255)
     cv.fill(cv.clip(glare, glass), WHITE, 0.05)
-    draw_face(cv, screen, head, robot.eyes, robot.mouth, emotion, pal, glass, robot.spectacles)
-    return robot.tilt + EXPRESSIONS[emotion].tilt
+    draw_face(cv, screen, head, robot.eyes, robot.mouth, emotion, pal, glass, robot.spectacles,
+              robot.gaze)
+    return EXPRESSIONS[emotion].tilt
 
 
 def render_robot(request: ImageRequest) -> bytes:
@@ -446,7 +441,7 @@ def render_robot(request: ImageRequest) -> bytes:
         out_body.paste(head, region[:2], mask)
         out = out_body
     buffer = io.BytesIO()
-    out.save(buffer, format="PNG", compress_level=3)
+    out.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 

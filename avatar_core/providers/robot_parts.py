@@ -103,6 +103,11 @@ class Canvas:
     def __init__(self, scale: int) -> None:
         self.scale = scale
         self.image = Image.new("RGB", (SIZE * scale, SIZE * scale))
+        self.draw = ImageDraw.Draw(self.image)  # opaque flat fills need no mask
+
+    def use(self, image: Image.Image) -> None:
+        self.image = image
+        self.draw = ImageDraw.Draw(image)
 
     def px(self, value: float) -> int:
         return round(value * self.scale)
@@ -128,7 +133,7 @@ class Canvas:
         """A vertical ``top``→``bottom`` gradient over ``box``, painted through ``mask``."""
         x0, y0, x1, y1 = self.box(box)
         strip = ImageOps.colorize(_RAMP, top, bottom)  # 1x256: colour it small, stretch once
-        tile = strip.resize((max(x1 - x0, 1), max(y1 - y0, 1)), Image.Resampling.BILINEAR)
+        tile = strip.resize((max(x1 - x0, 1), max(y1 - y0, 1)), Image.Resampling.NEAREST)
         cx1, cy1 = min(x1, self.image.width), min(y1, self.image.height)
         cx0, cy0 = max(x0, 0), max(y0, 0)
         tile = tile.crop((cx0 - x0, cy0 - y0, cx1 - x0, cy1 - y0))
@@ -157,7 +162,7 @@ class Canvas:
         return out
 
     def shape(self, draw: ImageDraw.ImageDraw, kind: str, box: Box, radius: float,
-              grow: float = 0.0, fill: int = 255) -> None:
+              grow: float = 0.0, fill: int | RGB = 255) -> None:
         """Draw a head/part outline kind ('rounded', 'ellipse', 'octagon', 'dome') into a mask."""
         x0, y0, x1, y1 = box[0] - grow, box[1] - grow, box[2] + grow, box[3] + grow
         if kind == "ellipse":
@@ -177,7 +182,7 @@ class Canvas:
             draw.rounded_rectangle(self.box((x0, y0, x1, y1)), radius=self.px(r), fill=fill)
 
     def stroke(self, draw: ImageDraw.ImageDraw, pts: Sequence[Point], width: float,
-               fill: int = 255) -> None:
+               fill: int | RGB = 255) -> None:
         """A polyline with round joins and round caps."""
         p = [(self.px(x), self.px(y)) for x, y in pts]
         w = self.px(width)
@@ -188,18 +193,16 @@ class Canvas:
     def part(self, kind: str, box: Box, radius: float, top: RGB, bottom: RGB, outline: RGB,
              stroke: float) -> Image.Image:
         """Outline + vertical gradient fill + indigo rim light; returns the part's mask."""
-        ring, ring_draw = self.mask()
-        self.shape(ring_draw, kind, box, radius, grow=stroke)
-        self.fill(ring, outline)
+        self.shape(self.draw, kind, box, radius, grow=stroke, fill=outline)
         mask, draw = self.mask()
         self.shape(draw, kind, box, radius)
         self.gradient(mask, top, bottom, box)
-        bbox = ring.getbbox()
-        if bbox is not None:  # light catching the upper-right edge, as from the backdrop glow
-            crop = mask.crop(bbox)
-            shifted = ImageChops.offset(crop, -self.px(stroke * 1.6), self.px(stroke * 1.2))
-            rim = ImageChops.subtract(crop, shifted).point(lambda v: round(v * 0.45))
-            self.image.paste(RIM, bbox, rim)
+        # light catching the upper-right edge, as from the backdrop glow
+        bbox = self.box((box[0] - stroke, box[1] - stroke, box[2] + stroke, box[3] + stroke))
+        crop = mask.crop(bbox)
+        shifted = ImageChops.offset(crop, -self.px(stroke * 1.6), self.px(stroke * 1.2))
+        rim = ImageChops.subtract(crop, shifted).point(lambda v: round(v * 0.45))
+        self.image.paste(RIM, bbox, rim)
         return mask
 
 
@@ -339,18 +342,17 @@ def _mouth(cv: Canvas, d: ImageDraw.ImageDraw, mx: float, my: float, mw: float, 
 
 
 def _sparkle(cv: Canvas, cx: float, cy: float, radius: float, colour: RGB) -> None:
-    mask, d = cv.mask()
     pts = []
     for i in range(8):
         rr = radius if i % 2 == 0 else radius * 0.26
         a = math.radians(i * 45 - 90)
         pts.append((cv.px(cx + rr * math.cos(a)), cv.px(cy + rr * math.sin(a))))
-    d.polygon(pts, fill=255)
-    cv.fill(mask, colour)
+    cv.draw.polygon(pts, fill=colour)
 
 
 def draw_face(cv: Canvas, screen: Box, head: Box, eye_style: str, mouth_style: str,
-              emotion: str, palette: Palette, clip: Image.Image, spectacles: bool) -> None:
+              emotion: str, palette: Palette, clip: Image.Image, spectacles: bool,
+              gaze: int = 0) -> None:
     """Light up the face screen for ``emotion`` and add its cues around the head."""
     expr = EXPRESSIONS[emotion]
     sx0, sy0, sx1, sy1 = screen
@@ -359,7 +361,8 @@ def draw_face(cv: Canvas, screen: Box, head: Box, eye_style: str, mouth_style: s
     dx, r = sw * 0.235, min(sw * 0.105, sh * 0.15)
     feat, d = cv.mask()
     for side, state in zip((-1, 1), expr.eyes, strict=True):
-        _eye(cv, d, cx + side * dx, ey, r, eye_style, state, side)
+        shift = gaze * r * 0.22 if state == "open" else 0.0  # the seed's pose: a sideways glance
+        _eye(cv, d, cx + side * dx + shift, ey, r, eye_style, state, side)
     for side, brow in zip((-1, 1), expr.brows, strict=True):
         if brow:
             _brow(cv, d, cx + side * dx, ey, r, brow, side)
@@ -375,14 +378,14 @@ def draw_face(cv: Canvas, screen: Box, head: Box, eye_style: str, mouth_style: s
     cv.fill(feat, lighten(palette.glow, 0.45))
 
     if spectacles:
-        frames, fd = cv.mask()
+        fd, gold = cv.draw, (222, 184, 96)
         fr = r * 1.75
         for side in (-1, 1):
             ex = cx + side * dx
-            fd.ellipse(cv.box((ex - fr, ey - fr, ex + fr, ey + fr)), outline=255, width=cv.px(10))
-            cv.stroke(fd, [(ex + side * fr, ey - r * 0.3), (sx0 if side < 0 else sx1, ey - r * 0.6)], 10)
-        cv.stroke(fd, arc_points(cx, ey - r * 0.2, dx - fr, r * 0.45, 200, 340, 12), 10)
-        cv.fill(frames, (222, 184, 96))
+            fd.ellipse(cv.box((ex - fr, ey - fr, ex + fr, ey + fr)), outline=gold, width=cv.px(10))
+            arm = [(ex + side * fr, ey - r * 0.3), (sx0 if side < 0 else sx1, ey - r * 0.6)]
+            cv.stroke(fd, arm, 10, gold)
+        cv.stroke(fd, arc_points(cx, ey - r * 0.2, dx - fr, r * 0.45, 200, 340, 12), 10, gold)
 
     hx0, hy0, hx1, _ = head
     marks, md = cv.mask()

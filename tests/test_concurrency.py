@@ -1,0 +1,63 @@
+"""Real threads against one service: one consistent current avatar, no orphan files."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from avatar_core.errors import AvatarError
+from tests.conftest import wait_until
+
+
+def run_together(*targets):
+    barrier = threading.Barrier(len(targets))
+    errors: list[BaseException] = []
+
+    def wrap(fn):
+        def go():
+            barrier.wait()
+            try:
+                fn()
+            except BaseException as exc:  # collected and asserted on below
+                errors.append(exc)
+        return go
+
+    threads = [threading.Thread(target=wrap(t)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def test_two_threads_generating_for_one_agent_end_consistent(service):
+    service.register_agent("atlas")
+    errors = run_together(lambda: service.generate("atlas", "a red robot"),
+                          lambda: service.generate("atlas", "a blue robot"))
+    assert errors == []
+    versions = service.versions("atlas")
+    assert len(versions) == 2 and sum(v.current for v in versions) == 1
+    current = next(v for v in versions if v.current)
+    assert service.avatar_image("atlas").digest == current.display_blob.split(".")[0]
+    wait_until(service.work.idle, timeout=120)
+    assert service.referenced_blobs() == set(service.blobs.names())  # no orphans
+
+
+def test_generate_racing_delete_leaves_no_orphans(service):
+    service.register_agent("atlas")
+    errors = run_together(lambda: service.generate("atlas", "a robot"),
+                          lambda: service.delete_agent("atlas"))
+    assert all(isinstance(e, AvatarError) for e in errors)  # NotFound for the loser, if any
+    wait_until(service.work.idle, timeout=120)
+    assert service.referenced_blobs() == set(service.blobs.names())
+
+
+@pytest.mark.parametrize("workers", [4])
+def test_parallel_generations_for_different_agents(service, workers):
+    for i in range(workers):
+        service.register_agent(f"agent-{i}")
+    errors = run_together(*[
+        (lambda n=i: service.generate(f"agent-{n}", f"robot {n}")) for i in range(workers)])
+    assert errors == []
+    assert all(service.get_agent(f"agent-{i}").has_avatar for i in range(workers))

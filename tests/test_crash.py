@@ -1,0 +1,110 @@
+"""SIGKILL a process while it writes, restart, and check nothing is lost or dangling."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from avatar_core.blobs import TEMP_PREFIX
+from avatar_core.jobs import EMOTIONS
+from avatar_core.storage import agents, avatar_versions, emotion_variants
+from tests.conftest import wait_until
+from tests.gemini_server import GeminiStub
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def start_child(mode: str, data_dir: Path, stub_url: str = "") -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.crash_child", mode, str(data_dir), stub_url],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    return child
+
+
+def kill(child: subprocess.Popen[str]) -> None:
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    assert child.returncode == -signal.SIGKILL
+
+
+def assert_consistent(service) -> None:
+    """Every row names a whole file, every file is named by a row, no temp files remain."""
+    referenced = service.referenced_blobs()
+    on_disk = set(service.blobs.names())
+    assert referenced == on_disk
+    for name in referenced:
+        with Image.open(service.blobs.path(name)) as img:
+            img.load()  # decodes completely: no half-written image
+    assert not list(service.blobs.root.rglob(f"{TEMP_PREFIX}*"))
+    with service.engine.connect() as conn:
+        dangling = conn.execute(sa.select(agents.c.name).where(
+            agents.c.current_version_id.is_not(None),
+            ~agents.c.current_version_id.in_(sa.select(avatar_versions.c.id)))).all()
+    assert dangling == []
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.9, 1.7, 3.1])
+def test_sigkill_while_writing_avatars_leaves_a_consistent_store(make_service, tmp_path, delay):
+    data_dir = tmp_path / "data"
+    child = start_child("write", data_dir)
+    time.sleep(delay)
+    kill(child)
+    service = make_service(data_dir)
+    assert_consistent(service)
+    wait_until(service.work.idle, timeout=120)
+    assert_consistent(service)
+    for agent in service.list_agents():  # what the database says is current can be served
+        if agent.has_avatar:
+            assert service.avatar_image(agent.name).data[8:12] == b"WEBP"
+
+
+def test_sigkill_mid_bulk_resumes_without_redoing_finished_work(make_service, tmp_path):
+    needed = 12 + 12 * 8  # twelve defaults, then eight emotions each
+    with GeminiStub(latency_s=0.3) as stub:
+        data_dir = tmp_path / "data"
+        child = start_child("bulk", data_dir, stub.url)
+        wait_until(lambda: stub.calls >= 5, timeout=30)
+        kill(child)
+        before_restart = stub.calls
+        service = make_service(data_dir, AVATARS_PROVIDER="gemini", GEMINI_API_KEY="k",
+                               GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_CONCURRENCY="2")
+        job = service.latest_defaults_job()
+        assert job is not None and not job.finished or job.generated == 12
+        finished = service.work.wait(job.id, timeout=120)
+        assert (finished.status, finished.generated, finished.failed) == ("done", 12, 0)
+        wait_until(lambda: all(service.emotions(a.name).emotions == list(EMOTIONS)
+                               for a in service.list_agents()), timeout=120)
+        wait_until(service.work.idle)
+        assert before_restart >= 5
+        assert stub.calls <= needed + 2  # at most the two calls in flight at the kill
+        assert_consistent(service)
+
+
+def test_sigkill_mid_emotions_resumes_and_finishes(make_service, tmp_path):
+    with GeminiStub(latency_s=0.3) as stub:
+        data_dir = tmp_path / "data"
+        child = start_child("emotions", data_dir, stub.url)
+        wait_until(lambda: stub.calls >= 4, timeout=30)
+        kill(child)
+        service = make_service(data_dir, AVATARS_PROVIDER="gemini", GEMINI_API_KEY="k",
+                               GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_CONCURRENCY="2")
+        wait_until(lambda: service.emotions("moody").emotions == list(EMOTIONS), timeout=60)
+        wait_until(service.work.idle)
+        assert stub.calls <= 1 + 8 + 2
+        with service.engine.connect() as conn:
+            statuses = list(conn.scalars(sa.select(emotion_variants.c.status)))
+        assert statuses == ["done"] * 8
+        assert_consistent(service)
