@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -37,6 +37,8 @@ log = logging.getLogger("avatar_core.api")
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, no-cache"
+# Multipart boundaries, part headers and the prompt field on top of the image itself.
+_FORM_OVERHEAD = 64 * 1024
 
 
 # --- request bodies -----------------------------------------------------------------------
@@ -387,22 +389,29 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
 
 
 async def _read_generate_body(request: Request) -> tuple[str, bytes | None]:
-    """JSON ``{identity_prompt}`` or multipart with ``identity_prompt`` and ``reference_image``."""
+    """JSON ``{identity_prompt}``, or a form (multipart when it carries ``reference_image``)."""
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
+    too_big = f"The reference image is over the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit"
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        # Refuse an oversized upload before spooling it, when the client says how big it is.
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + _FORM_OVERHEAD:
+            raise InvalidInput(too_big)
         try:
-            form = await request.form(max_files=1, max_fields=5, max_part_size=64 * 1024)
+            # ``async with`` closes the spooled upload files when we are done with them.
+            async with request.form(max_files=1, max_fields=5,
+                                    max_part_size=64 * 1024) as form:
+                prompt = form.get("identity_prompt")
+                upload = form.get("reference_image")
+                reference = None
+                if upload is not None and not isinstance(upload, str):
+                    reference = await upload.read(MAX_UPLOAD_BYTES + 1)
         except Exception as exc:
-            raise InvalidInput(f"Could not read the multipart body: {exc}") from None
-        prompt = form.get("identity_prompt")
-        upload = form.get("reference_image")
-        reference = None
-        if upload is not None and not isinstance(upload, str):
-            reference = await upload.read(MAX_UPLOAD_BYTES + 1)
-            if len(reference) > MAX_UPLOAD_BYTES:
-                raise InvalidInput(f"The reference image is over the "
-                                   f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit")
-        elif isinstance(upload, str) and upload:
+            problem = getattr(exc, "detail", None) or exc
+            raise InvalidInput(f"Could not read the multipart body: {problem}") from None
+        if reference is not None and len(reference) > MAX_UPLOAD_BYTES:
+            raise InvalidInput(too_big)
+        if isinstance(upload, str) and upload:
             raise InvalidInput("reference_image must be a file upload")
         if not isinstance(prompt, str):
             raise InvalidInput("identity_prompt is required (1-500 characters)")
@@ -413,9 +422,10 @@ async def _read_generate_body(request: Request) -> tuple[str, bytes | None]:
                            "or a multipart form")
     try:
         parsed = GenerateIn.model_validate_json(body)
-    except Exception:
-        raise InvalidInput("Send JSON {\"identity_prompt\": \"...\"} (1-500 characters) or a "
-                           "multipart form with identity_prompt and reference_image") from None
+    except ValidationError as exc:
+        # The same 422 FastAPI gives any other endpoint's malformed body.
+        raise RequestValidationError(
+            [{**err, "loc": ("body", *err.get("loc", ()))} for err in exc.errors()]) from None
     return parsed.identity_prompt, None
 
 

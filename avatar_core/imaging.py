@@ -48,6 +48,7 @@ __all__ = [
     "PROVIDER_MAX_BYTES",
     "PROVIDER_MAX_PIXELS",
     "decode_provider_image",
+    "provider_outputs",
     "image_size",
     "palette",
     "sniff_mime",
@@ -159,6 +160,28 @@ def decode_provider_image(data: bytes) -> bytes:
             FailureReason.UPSTREAM_ERROR, "The provider returned an image that could not be decoded"
         ) from exc
     return _encode_png(image)
+
+
+def provider_outputs(data: bytes, max_side: int = DISPLAY_MAX_SIDE) -> tuple[bytes, bytes]:
+    """(reference PNG, display WebP) from a provider's answer, decoding it only once.
+
+    A provider's 8-bit RGB(A) PNG is kept byte for byte as the reference (full quality, and no
+    second encode on the hot path); anything else is normalised like ``decode_provider_image``.
+    """
+    try:
+        image = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
+    except InvalidInput as exc:
+        raise GenerationError(
+            FailureReason.UPSTREAM_ERROR, "The provider returned an image that could not be decoded"
+        ) from exc
+    as_is = data.startswith(b"\x89PNG\r\n\x1a\n") and image.mode in ("RGB", "RGBA")
+    reference = data if as_is else _encode_png(image)
+    display = image.copy()
+    display.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    out = io.BytesIO()
+    display.save(out, format="WEBP", quality=DISPLAY_WEBP_QUALITY, method=DISPLAY_WEBP_METHOD,
+                 exact=False)
+    return reference, out.getvalue()
 
 
 def to_display_webp(data: bytes, max_side: int = DISPLAY_MAX_SIDE) -> bytes:

@@ -349,8 +349,7 @@ class AvatarService:
                 lambda: provider.generate(request))
 
         image = call_with_retry(attempt, policy)
-        reference = imaging.decode_provider_image(image.data)
-        return reference, imaging.to_display_webp(reference)
+        return imaging.provider_outputs(image.data)
 
     def commit_version(self, agent_id: int, provider: ImageProvider, request: ImageRequest,
                        reference: bytes, display: bytes, style: bytes | None, *,
@@ -361,7 +360,23 @@ class AvatarService:
             ref_name = self.blobs.put(reference, "png")
             display_name = self.blobs.put(display, "webp")
             style_name = self.blobs.put(style, "png") if style is not None else None
-            with self.engine.begin() as conn:
+            try:
+                version_id = self._insert_version(agent_id, provider, request, ref_name,
+                                                  display_name, style_name, is_default,
+                                                  fingerprint)
+            except BaseException:
+                # e.g. the agent was deleted while we generated: leave no orphan files behind
+                self._delete_unreferenced(n for n in (ref_name, display_name, style_name) if n)
+                raise
+            self._changed()
+        if schedule_emotions:
+            self.work.ensure_emotions(agent_id)
+        return self.version(agent_id, version_id)
+
+    def _insert_version(self, agent_id: int, provider: ImageProvider, request: ImageRequest,
+                        ref_name: str, display_name: str, style_name: str | None,
+                        is_default: bool, fingerprint: str | None) -> int:
+        with self.engine.begin() as conn:
                 if conn.scalar(sa.select(agents.c.id).where(agents.c.id == agent_id)) is None:
                     raise NotFound("Agent not found")
                 version_id = conn.execute(avatar_versions.insert().values(
@@ -373,10 +388,7 @@ class AvatarService:
                 )).inserted_primary_key[0]
                 conn.execute(agents.update().where(agents.c.id == agent_id)
                              .values(current_version_id=version_id))
-            self._changed()
-        if schedule_emotions:
-            self.work.ensure_emotions(agent_id)
-        return self.version(agent_id, version_id)
+        return int(version_id)
 
     def remove_avatar(self, name: str) -> bool:
         """Drop the current avatar (history stays restorable); False if there was none."""

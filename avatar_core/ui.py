@@ -90,7 +90,8 @@ def draw_frame() -> None:
         st.markdown("### 🤖 Agent Avatars")
         st.caption("Faces for every agent of the platform.")
         if not service.tokens.demo_mode:
-            st.caption("🔓 Admin unlocked" if admin_unlocked() else "🔒 Admin locked — unlock in Settings")
+            st.caption("🔓 Admin unlocked" if admin_unlocked()
+                       else "🔒 Admin locked — unlock in Settings")
     if service.tokens.demo_mode:
         st.info(DEMO_BANNER, icon="🔓")
 

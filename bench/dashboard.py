@@ -1,4 +1,4 @@
-"""Dashboard render time (AppTest of the Dashboard page): 20 agents / 2 000 activities vs 200 / 20 000.
+"""Dashboard render time (AppTest): 20 agents / 2 000 activities vs 200 agents / 20 000.
 
 Run: ``.venv/bin/python bench/dashboard.py [--runs 5]``. Each size gets its own SQLite file;
 agents are registered through the service, activities come from ``demo.scale_activities`` (7 days)
@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import sqlalchemy as sa  # noqa: E402
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
@@ -43,7 +44,7 @@ def seed(n_agents: int, n_activities: int) -> None:
     # Bulk insert: AvatarService has no bulk method yet and 20 000 single-row transactions
     # would take minutes. Same columns record_activity writes.
     with service.engine.begin() as conn:
-        ids = dict(conn.execute(agents.select().with_only_columns(agents.c.name, agents.c.id)).all())
+        ids = dict(conn.execute(sa.select(agents.c.name, agents.c.id)).all())
         conn.execute(activities.insert(), [
             {"agent_id": ids[r["agent_name"]], "started_at": r["started_at"],
              "ended_at": r["ended_at"], "kind": r["kind"], "status": r["status"],

@@ -105,10 +105,16 @@ class GeminiStub:
         *,
         latency_s: float = 0.0,
         quota_per_min: int | None = None,
+        quota_mode: Literal["window", "rate"] = "window",
         image_size: int = 256,
     ) -> None:
         self.latency_s = latency_s
         self.quota_per_min = quota_per_min
+        # "window": at most N in any sliding 60 s (bursts pass); "rate": a token bucket that
+        # refills N/60 per second with one second of burst, like a per-second enforced quota.
+        self.quota_mode = quota_mode
+        self._tokens = 0.0
+        self._refilled_at = time.monotonic()
         self.image_size = image_size
         self._lock = threading.Lock()
         self._script: deque[ScriptedResponse] = deque()
@@ -119,6 +125,7 @@ class GeminiStub:
         self._in_flight = 0
         self._max_in_flight = 0
         self._closing = threading.Event()
+        self._tokens = max(1.0, (quota_per_min or 0) / 60.0)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.stub = self
         self._thread = threading.Thread(
@@ -228,6 +235,17 @@ class GeminiStub:
             now = time.monotonic()
             while self._accepted and now - self._accepted[0] >= _WINDOW_S:
                 self._accepted.popleft()
+            if self.quota_per_min is not None and self.quota_mode == "rate":
+                per_s = self.quota_per_min / 60.0
+                burst = max(1.0, per_s)
+                self._tokens = min(burst, self._tokens + (now - self._refilled_at) * per_s)
+                self._refilled_at = now
+                if self._tokens < 1.0:
+                    self._rate_limited += 1
+                    return ScriptedResponse("rate_limited"), round((1.0 - self._tokens) / per_s, 3)
+                self._tokens -= 1.0
+                answer = self._script.popleft() if self._script else ScriptedResponse("image")
+                return answer, None
             if self.quota_per_min is not None and len(self._accepted) >= self.quota_per_min:
                 self._rate_limited += 1
                 frees_at = self._accepted[0] + _WINDOW_S

@@ -1,4 +1,4 @@
-"""The built-in robot renderer: deterministic, distinct per agent, seed and emotion, palette-aware."""
+"""The built-in robot renderer: deterministic, and distinct per agent, seed, emotion and palette."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ def dominant_hue(data: bytes) -> float:
     """Hue (degrees) of the commonest 20° bucket among clearly coloured, non-backdrop pixels."""
     image = decode(data).crop(FACE).reduce(4)
     buckets: Counter[int] = Counter()
-    for r, g, b in image.getdata():
+    raw = image.tobytes()
+    for r, g, b in zip(raw[0::3], raw[1::3], raw[2::3], strict=True):
         h, light, s = colorsys.rgb_to_hls(r / 255, g / 255, b / 255)
         if s > 0.45 and 0.2 < light < 0.85:
             buckets[int(h * 360) // 20] += 1
@@ -120,7 +121,7 @@ def test_eight_emotions_are_eight_distinct_faces() -> None:
     emotions = list(faces)
     for i, a in enumerate(emotions):
         for b in emotions[i + 1:]:
-            assert difference(faces[a], faces[b]) > 1.5, (a, b)
+            assert difference(faces[a], faces[b]) > 3.0, (a, b)
 
 
 def test_emotions_keep_the_same_robot() -> None:

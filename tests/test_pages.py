@@ -24,7 +24,9 @@ from avatar_core.ui import DEMO_BANNER
 from tests.gemini_server import GeminiStub
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-PAGES = ("pages/dashboard.py", "pages/agent_detail.py", "pages/settings.py")
+# Not "pages/": Streamlit would treat that folder as a v1 multipage app and serve its files
+# without app.py (no frame) until some session first ran st.navigation.
+PAGES = ("app_pages/dashboard.py", "app_pages/agent_detail.py", "app_pages/settings.py")
 SECRET_KEY = "AIzaSyTEST-never-shown-0123456789abcdef"
 
 
@@ -96,15 +98,12 @@ def png(color: tuple[int, int, int] = (40, 90, 200)) -> bytes:
 # --- every page renders -----------------------------------------------------------------------
 
 
-def test_the_frame_shows_the_demo_banner() -> None:
-    at = open_page()
-    assert DEMO_BANNER in at.info[0].value
-    assert "Agent Avatars" in at.sidebar.markdown[0].value
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_an_empty_database(page: str) -> None:
     at = open_page(page)
+    # the shared frame (drawn by app.py around every page): banner and sidebar brand
+    assert DEMO_BANNER in at.info[0].value
+    assert "Agent Avatars" in at.sidebar.markdown[0].value
     assert at.title[0].value in ("Dashboard Timeline", "Agent Detail", "Settings")
 
 
@@ -112,11 +111,11 @@ def test_every_page_renders_on_an_empty_database(page: str) -> None:
 def test_every_page_renders_on_demo_data(page: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_DEMO", "1")
     at = open_page(page)
-    if page == "pages/dashboard.py":
+    if page == "app_pages/dashboard.py":
         body = at.get("html")[0].proto.body
         assert body.count('class="aa-row"') == 12
         assert 'href="agent?agent=orchestrator"' in body
-    if page == "pages/settings.py":
+    if page == "app_pages/settings.py":
         assert at.get("tab")  # the sections are there
         assert at.button(key="settings_defaults")
 
@@ -154,7 +153,7 @@ def test_agent_detail_opens_the_agent_from_the_query_string() -> None:
     service.register_agent("atlas", "Atlas")
     service.register_agent("nova", "Nova", description="Writes release notes")
     service.generate("nova", "a cheerful typewriter robot")
-    at = open_page("pages/agent_detail.py", agent="nova")
+    at = open_page("app_pages/agent_detail.py", agent="nova")
     assert at.selectbox(key="detail_agent").value == "nova"
     assert at.query_params["agent"] == "nova"
     html = "\n".join(h.proto.body for h in at.get("html"))
@@ -167,7 +166,7 @@ def test_agent_detail_opens_the_agent_from_the_query_string() -> None:
 
 def test_agent_detail_unknown_agent_is_a_warning_not_a_crash() -> None:
     runtime.shared_service().register_agent("atlas", "Atlas")
-    at = open_page("pages/agent_detail.py", agent="ghost")
+    at = open_page("app_pages/agent_detail.py", agent="ghost")
     assert "not found" in at.warning[0].value
     assert at.selectbox(key="detail_agent").value == "atlas"
 
@@ -175,7 +174,7 @@ def test_agent_detail_unknown_agent_is_a_warning_not_a_crash() -> None:
 def test_generate_dialog_success_closes_and_shows_new_avatar() -> None:
     service = runtime.shared_service()
     service.register_agent("atlas", "Atlas")
-    at = open_page("pages/agent_detail.py", agent="atlas")
+    at = open_page("app_pages/agent_detail.py", agent="atlas")
     at.button(key="detail_generate").click().run()
     at.text_area(key="detail_gen_prompt").input("a calm brass robot")
     at.file_uploader(key="detail_gen_ref").set_value(("ref.png", png(), "image/png"))
@@ -217,7 +216,7 @@ def test_generate_dialog_shows_each_failure_reason_and_hint(
         monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
         _reset()
         runtime.shared_service().register_agent("atlas", "Atlas")
-        at = open_page("pages/agent_detail.py", agent="atlas")
+        at = open_page("app_pages/agent_detail.py", agent="atlas")
         at.button(key="detail_generate").click().run()
         at.text_area(key="detail_gen_prompt").input("a robot")
         for reason, script in SCRIPTS.items():
@@ -243,7 +242,7 @@ def test_missing_key_with_gemini_shows_not_configured(monkeypatch: pytest.Monkey
     monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
     _reset()
     runtime.shared_service().register_agent("atlas", "Atlas")
-    at = open_page("pages/agent_detail.py", agent="atlas")
+    at = open_page("app_pages/agent_detail.py", agent="atlas")
     at.button(key="detail_generate").click().run()
     at.text_area(key="detail_gen_prompt").input("a robot")
     at.button(key="detail_gen_submit").click().run()
@@ -258,7 +257,7 @@ def test_saved_key_is_never_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
     with GeminiStub() as stub:
         monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
         _reset()
-        at = open_page("pages/settings.py")
+        at = open_page("app_pages/settings.py")
         at.text_input(key="settings_key").input(SECRET_KEY)
         next(b for b in at.button if b.label == "Save key").click().run()
         assert "saved in Settings" in texts(at)
@@ -274,13 +273,13 @@ def test_saved_key_is_never_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
         for page in PAGES:
             at.switch_page(page).run()
             assert SECRET_KEY not in texts(at)
-        at.switch_page("pages/settings.py").run()
+        at.switch_page("app_pages/settings.py").run()
         at.button(key="settings_key_remove").click().run()
         assert runtime.shared_service().gemini_key() is None
 
 
 def test_provider_choice_changes_the_active_provider() -> None:
-    at = open_page("pages/settings.py")
+    at = open_page("app_pages/settings.py")
     assert "Active now: **builtin" in texts(at)
     at.radio(key="settings_provider").set_value("gemini").run()
     assert "none (not_configured)" in texts(at)
@@ -291,7 +290,7 @@ def test_default_avatars_button_runs_and_shows_the_summary() -> None:
     for name in ("atlas", "nova", "orion"):
         service.register_agent(name, name.title())
     service.generate("orion", "a custom robot")
-    at = open_page("pages/settings.py")
+    at = open_page("app_pages/settings.py")
     at.button(key="settings_defaults").click().run()
     wait_for(at, lambda page: any("Generated 2" in str(p) for p in _protos(page)))
     assert [m.value for m in at.metric] == ["2", "0", "1"]
@@ -303,7 +302,7 @@ def test_default_avatar_failures_are_listed_by_reason(monkeypatch: pytest.Monkey
     monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
     _reset()
     runtime.shared_service().register_agent("atlas", "Atlas")
-    at = open_page("pages/settings.py")
+    at = open_page("app_pages/settings.py")
     at.button(key="settings_defaults").click().run()
     # no key: the job refuses at once with not_configured
     assert "not_configured" in texts(at)
@@ -311,7 +310,7 @@ def test_default_avatar_failures_are_listed_by_reason(monkeypatch: pytest.Monkey
 
 def test_agents_add_rename_delete_and_import() -> None:
     service = runtime.shared_service()
-    at = open_page("pages/settings.py")
+    at = open_page("app_pages/settings.py")
     at.text_input(key="settings_add_name").input("atlas")
     at.text_input(key="settings_add_display").input("Atlas")
     at.selectbox(key="settings_add_type").select("code-assistant")
@@ -348,7 +347,7 @@ def test_agents_add_rename_delete_and_import() -> None:
 
 def test_api_tokens_create_shows_secret_once_and_revoke() -> None:
     service = runtime.shared_service()
-    at = open_page("pages/settings.py")
+    at = open_page("app_pages/settings.py")
     at.text_input(key="settings_token_name").input("platform")
     next(b for b in at.button if b.label == "Create editor token").click().run()
     secret = at.code[0].value
@@ -365,18 +364,18 @@ def test_admin_lock_gates_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     _reset()
     service = runtime.shared_service()
     service.register_agent("atlas", "Atlas")
-    at = open_page("pages/settings.py")
+    at = open_page("app_pages/settings.py")
     assert not any(DEMO_BANNER in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "settings_defaults"]
     at.text_input(key="settings_unlock_token").input("wrong")
     next(b for b in at.button if b.label == "Unlock").click().run()
     assert "not the admin token" in at.error[0].value
-    at.switch_page("pages/agent_detail.py").run()
+    at.switch_page("app_pages/agent_detail.py").run()
     assert at.button(key="detail_generate").disabled
-    at.switch_page("pages/settings.py").run()
+    at.switch_page("app_pages/settings.py").run()
     at.text_input(key="settings_unlock_token").input("s3cret-admin")
     next(b for b in at.button if b.label == "Unlock").click().run()
     assert at.button(key="settings_defaults")
     assert "s3cret-admin" not in texts(at)
-    at.switch_page("pages/agent_detail.py").run()
+    at.switch_page("app_pages/agent_detail.py").run()
     assert not at.button(key="detail_generate").disabled

@@ -11,7 +11,9 @@ distinct, polished face with all eight emotions. Why it is built this way:
   timestamps, no threads.
 * Colours come from the uploaded style image when there is one, else from colour words in the
   identity prompt ("matte black with glowing teal circuit traces"), else from the name.
-* Drawn at 2x and downsampled with LANCZOS for anti-aliasing; about 0.15 s per 1024 px image.
+* Drawn on a 2x canvas and resolved with an exact 2x2 box average (``Image.reduce``): the
+  classic supersampling anti-alias, and 15x cheaper than a LANCZOS resize on this hardware,
+  which keeps one 1024 px PNG at roughly 0.2-0.3 s on two cores.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from .robot_parts import (
     tune,
 )
 
-__all__ = ["BuiltinProvider", "render_robot"]
+__all__ = ["BuiltinProvider", "design", "render_robot"]
 
 OUTPUT_SIZE = 1024
 SCALE = 2
@@ -156,8 +158,9 @@ def choose_palette(request: ImageRequest, rng: random.Random) -> Palette:
     if request.style_image:
         colours = _image_colours(request.style_image)
         body = colours[0]
-        second = next((c for c in colours[1:] if sum(abs(a - b) for a, b in zip(c, body, strict=True)) > 90),
-                      darken(body, 0.35))
+        distinct = [c for c in colours[1:] if sum(map(abs, (c[0] - body[0], c[1] - body[1],
+                                                              c[2] - body[2]))) > 90]
+        second = distinct[0] if distinct else darken(body, 0.35)
         glow = max(colours, key=lambda c: (_saturation(c), c))
     else:
         words = re.findall(r"[a-z]+", request.identity_prompt.lower())
@@ -189,7 +192,8 @@ def design(request: ImageRequest) -> Robot:
     return Robot(
         head=head, width=base.choice((540.0, 570.0, 600.0)), height=base.choice((450.0, 480.0)),
         screen=base.choice(SCREENS), eyes=base.choice(EYES), mouth=base.choice(MOUTHS),
-        antenna=base.choice(ANTENNAS), ears=base.choice(EARS), palette=choose_palette(request, base),
+        antenna=base.choice(ANTENNAS), ears=base.choice(EARS),
+        palette=choose_palette(request, base),
         spectacles=any(w in prompt for w in ("spectacle", "glasses")) or extras.random() < 0.1,
         tie=any(w in prompt for w in ("executive", "business", "suit")) or extras.random() < 0.12,
         pattern=("circuit" if "circuit" in prompt else "grid" if "grid" in prompt
@@ -322,7 +326,8 @@ def draw_head(cv: Canvas, robot: Robot, emotion: str) -> float:
                     lighten(pal.trim, 0.1), darken(pal.trim, 0.45), dark, STROKE)
             _disc(cv, ex + side * 40, HEAD_Y, 26, pal.secondary)
         else:  # spike: little side antennas
-            _rod(cv, (ex - side * 10, HEAD_Y - 10), (ex + side * 48, HEAD_Y - 118), 14, pal.trim, dark)
+            tip = (ex + side * 48, HEAD_Y - 118)
+            _rod(cv, (ex - side * 10, HEAD_Y - 10), tip, 14, pal.trim, dark)
             _disc(cv, ex + side * 48, HEAD_Y - 118, 19, pal.glow, halo=2.0)
     top, lean = y0, robot.lean
     if robot.antenna == "single":

@@ -147,7 +147,8 @@ class Canvas:
             return out
         margin = (self.px(radius * 3) // 4 + 1) * 4
         x0, y0 = (bbox[0] - margin) // 4 * 4, (bbox[1] - margin) // 4 * 4
-        x1, y1 = x0 + ((bbox[2] + margin - x0) // 4 + 1) * 4, y0 + ((bbox[3] + margin - y0) // 4 + 1) * 4
+        x1 = x0 + ((bbox[2] + margin - x0) // 4 + 1) * 4
+        y1 = y0 + ((bbox[3] + margin - y0) // 4 + 1) * 4
         small = mask.crop((x0, y0, x1, y1)).reduce(4)
         small = small.filter(ImageFilter.GaussianBlur(radius * self.scale / 4))
         out.paste(small.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), (x0, y0))
@@ -302,10 +303,11 @@ def _mouth(cv: Canvas, d: ImageDraw.ImageDraw, mx: float, my: float, mw: float, 
     elif kind == "grille":
         for i in range(4):
             x = mx + (i - 1.5) * mw * 0.2
-            d.rounded_rectangle(cv.box((x - t * 0.45, my - mw * 0.12, x + t * 0.45, my + mw * 0.12)),
-                                radius=cv.px(t * 0.45), fill=255)
+            bar = (x - t * 0.45, my - mw * 0.12, x + t * 0.45, my + mw * 0.12)
+            d.rounded_rectangle(cv.box(bar), radius=cv.px(t * 0.45), fill=255)
     elif kind in ("wave", "squiggle"):
-        width, amp, turns = (mw * 0.8, mw * 0.06, 1.5) if kind == "wave" else (mw * 0.55, mw * 0.09, 2)
+        wave = kind == "wave"
+        width, amp, turns = (mw * 0.8, mw * 0.06, 1.5) if wave else (mw * 0.55, mw * 0.09, 2.0)
         x0 = mx - width / 2 + (mw * 0.12 if kind == "squiggle" else 0)
         pts = [(x0 + width * i / 30, my + amp * math.sin(i / 30 * turns * 2 * math.pi))
                for i in range(31)]
@@ -372,14 +374,15 @@ def draw_face(cv: Canvas, screen: Box, head: Box, eye_style: str, mouth_style: s
         cheeks, cd = cv.mask()
         for side in (-1, 1):
             bx, by = cx + side * dx * 1.4, ey + r * 1.55
-            cd.ellipse(cv.box((bx - r * 0.85, by - r * 0.42, bx + r * 0.85, by + r * 0.42)), fill=255)
+            cd.ellipse(cv.box((bx - r * 0.85, by - r * 0.42, bx + r * 0.85, by + r * 0.42)),
+                       fill=255)
         cv.fill(cv.soften(cheeks, 4), BLUSH, 0.85)
     cv.fill(cv.soften(feat, 16), palette.glow, 0.9)
     cv.fill(feat, lighten(palette.glow, 0.45))
 
     if spectacles:
         fd, gold = cv.draw, (222, 184, 96)
-        fr = r * 1.75
+        fr = r * 1.5
         for side in (-1, 1):
             ex = cx + side * dx
             fd.ellipse(cv.box((ex - fr, ey - fr, ex + fr, ey + fr)), outline=gold, width=cv.px(10))

@@ -1,11 +1,11 @@
-"""Settings: admin lock, AI keys and provider, default avatars, agents, API tokens, configuration."""
+"""Settings: admin lock, AI keys, provider, default avatars, agents, API tokens, configuration."""
 
 import streamlit as st
 
 from avatar_core import ui
 from avatar_core.agent_import import import_agents, parse_agent_file
 from avatar_core.config import PROVIDER_CHOICES
-from avatar_core.errors import AvatarError
+from avatar_core.errors import AvatarError, FailureReason
 from avatar_core.models import AGENT_TYPES
 
 service = ui.get_service()
@@ -120,7 +120,8 @@ with defaults_tab:
         if current.errors:
             st.markdown(f"Failures by reason: {ui.job_failures_text(current)}")
             st.dataframe(
-                [{"agent": e.agent, "reason": e.reason, "message": e.message} for e in current.errors],
+                [{"agent": e.agent, "reason": e.reason, "hint": FailureReason(e.reason).hint,
+                  "message": e.message} for e in current.errors],
                 hide_index=True, width="stretch")
 
     if job is not None:

@@ -13,7 +13,7 @@ st.title("Agent Detail")
 agents = {agent.name: agent for agent in service.list_agents()}
 if not agents:
     st.info("No agents yet. Add one in Settings → Agents, or register it through the API.")
-    st.page_link("pages/settings.py", label="Open Settings", icon="⚙️")
+    st.page_link("app_pages/settings.py", label="Open Settings", icon="⚙️")
     st.stop()
 
 # ?agent=NAME opens one agent; the picker writes its choice back to the URL.

@@ -1,0 +1,24 @@
+"""Shared set-up for benchmarks: repo root on sys.path, a throwaway data dir, a service."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from avatar_core.config import Settings  # noqa: E402
+from avatar_core.service import AvatarService  # noqa: E402
+
+
+def gemini_service(stub_url: str, concurrency: int, data_dir: Path | None = None) -> AvatarService:
+    """A started service on a fresh SQLite file, talking to the local protocol server."""
+    directory = data_dir or Path(tempfile.mkdtemp(prefix="aa-bench-"))
+    return AvatarService(Settings.from_mapping({
+        "AVATARS_DATA_DIR": str(directory), "AVATARS_DEMO": "0", "AVATARS_PROVIDER": "gemini",
+        "GEMINI_API_KEY": "bench-key", "GOOGLE_GEMINI_BASE_URL": stub_url,
+        "AVATARS_CONCURRENCY": str(concurrency), "AVATARS_GEMINI_TIMEOUT_S": "30",
+    })).start()
