@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
-from avatar_core import ui
+from avatar_core import ui, urls
 from avatar_core.errors import AvatarError
 from avatar_core.service import MAX_PROMPT_CHARS
 
@@ -72,7 +72,7 @@ with face_col:
     # the timer is left out so a rerun never interrupts typing.
     tick = 0 if dialog_open else st_autorefresh(interval=30_000, key="detail_refresh")
     shown = ui.cycle_emotion(tick, emotions.emotions) if agent.has_avatar else None
-    url = ui.emotion_url(emotions, shown) if shown else service.avatar_url(agent)
+    url = urls.emotion_url(emotions, shown) if shown else service.avatar_url(agent)
     caption = shown or ("base avatar" if agent.has_avatar else "no avatar yet")
     st.html(ui.avatar_html(agent, url, size=256, caption=caption))
     if agent.has_avatar:
@@ -137,7 +137,7 @@ with info_col:
 
     current = service.current_version(name)
     if current is not None:
-        link = ui.reference_url(name, current.reference_blob)
+        link = urls.reference_url(name, current.reference_blob)
         with st.expander("Reference image"):
             st.html(f'<a href="{link}" target="_blank">'
                     f'<img src="{link}" width="160" height="160" alt="reference image" '

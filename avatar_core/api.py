@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import urls
 from .errors import (
     AvatarError,
     FailureReason,
@@ -129,7 +132,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "errors": [{"agent": e.agent, "reason": e.reason, "message": e.message}
                    for e in job.errors],
         "summary": job.summary,
-        "status_url": f"/api/jobs/{job.id}",
+        "status_url": urls.job_url(job.id),
     }
 
 
@@ -141,13 +144,67 @@ def error_json(exc: AvatarError) -> dict[str, Any]:
     return body
 
 
+def is_versioned(image: ImageFile, v: str | None) -> bool:
+    """A ``?v=`` that names this image's digest (8+ hex digits) may be cached forever."""
+    return v is not None and len(v) >= 8 and image.digest.startswith(v)
+
+
+def not_modified(etag: str, if_none_match: str | None) -> bool:
+    return bool(if_none_match) and (
+        if_none_match == "*" or etag in [t.strip() for t in if_none_match.split(",")])
+
+
 def image_response(request: Request, image: ImageFile, *, versioned: bool) -> Response:
     etag = f'"{image.digest}"'
     headers = {"ETag": etag, "Cache-Control": IMMUTABLE if versioned else REVALIDATE}
-    match = request.headers.get("if-none-match")
-    if match and (match == "*" or etag in [t.strip() for t in match.split(",")]):
+    if not_modified(etag, request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
     return Response(content=image.data, media_type=image.media_type, headers=headers)
+
+
+class HotAvatars:
+    """ASGI fast path for ``GET /agents/{name}/avatar`` when the image is hot in memory.
+
+    Every dashboard view asks for every agent's avatar, mostly to hear 304; routing, dependency
+    injection and a Response object cost far more than the answer itself. Same headers and
+    statuses as ``get_avatar``; anything else (cold image, other paths) goes to the app.
+    """
+
+    def __init__(self, app: ASGIApp, get_service: Callable[[], AvatarService]) -> None:
+        self.app = app
+        self.get_service = get_service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            root: str = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root):]
+            if path.startswith("/agents/") and path.endswith("/avatar"):
+                name = path[8:-7]
+                image = self.get_service().cached_avatar(name) if "/" not in name else None
+                if image is not None:
+                    await self._answer(scope, send, image)
+                    return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _answer(scope: Scope, send: Send, image: ImageFile) -> None:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        versioned = is_versioned(image, (query.get("v") or [None])[-1])
+        etag = f'"{image.digest}"'
+        match = next((value.decode("latin-1") for key, value in scope["headers"]
+                      if key == b"if-none-match"), None)
+        headers = [(b"etag", etag.encode()),
+                   (b"cache-control", (IMMUTABLE if versioned else REVALIDATE).encode())]
+        if not_modified(etag, match):
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers += [(b"content-type", image.media_type.encode()),
+                    (b"content-length", str(len(image.data)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": image.data})
 
 
 # --- the app ------------------------------------------------------------------------------
@@ -163,6 +220,7 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    api.add_middleware(HotAvatars, get_service=get_service)
 
     def service() -> AvatarService:
         return get_service()
@@ -247,7 +305,7 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
         job = svc.generate_defaults(wait=wait)
         if not wait:
             return JSONResponse(job_json(job), status_code=202,
-                                headers={"Location": f"/api/jobs/{job.id}"})
+                                headers={"Location": urls.job_url(job.id)})
         return JSONResponse({
             "job_id": job.id,
             "generated": job.generated,
@@ -288,17 +346,16 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
              responses={200: {"content": {"image/webp": {}}}, 304: {"description": "Unchanged"}})
     async def get_avatar(name: str, request: Request, svc: Service,
                          v: str | None = None) -> Response:
-        image = svc.cached_avatar(name) or await run_in_threadpool(svc.avatar_image, name)
-        versioned = v is not None and image.digest.startswith(v) and len(v) >= 8
-        return image_response(request, image, versioned=versioned)
+        # Hot images are answered by HotAvatars before routing; this is the cold path.
+        image = await run_in_threadpool(svc.avatar_image, name)
+        return image_response(request, image, versioned=is_versioned(image, v))
 
     @api.get("/agents/{name}/avatar/reference", tags=["avatars"], response_class=Response,
              responses={200: {"content": {"image/png": {}}}})
     def get_reference(name: str, request: Request, svc: Service,
                       v: str | None = None) -> Response:
         image = svc.reference_image(name)
-        versioned = v is not None and image.digest.startswith(v) and len(v) >= 8
-        return image_response(request, image, versioned=versioned)
+        return image_response(request, image, versioned=is_versioned(image, v))
 
     @api.get("/agents/{name}/avatar/emotions", tags=["emotions"])
     def get_emotions(name: str, svc: Service) -> dict[str, Any]:
@@ -309,8 +366,7 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
             "version": found.version,
             "pending": found.pending,
             "failed": found.failed,
-            "urls": {e: f"/api/agents/{found.agent_name}/avatar/emotion/{e}?k={found.keys[e]}"
-                     for e in found.emotions},
+            "urls": {e: urls.emotion_url(found, e) for e in found.emotions},
         }
 
     @api.get("/agents/{name}/avatar/emotion/{emotion}", tags=["emotions"],

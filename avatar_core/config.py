@@ -96,7 +96,8 @@ class Settings:
         database_url = get("AVATARS_DATABASE_URL") or f"sqlite:///{data_dir / 'avatars.db'}"
         provider = get("AVATARS_PROVIDER").lower() or "auto"
         if provider not in PROVIDER_CHOICES:
-            raise ValueError(f"AVATARS_PROVIDER must be one of {PROVIDER_CHOICES}, not {provider!r}")
+            raise ValueError(
+                f"AVATARS_PROVIDER must be one of {PROVIDER_CHOICES}, not {provider!r}")
         key = get("GEMINI_API_KEY") or str(values.get("GOOGLE_API_KEY", "")).strip()
         return cls(
             data_dir=data_dir,
@@ -107,7 +108,8 @@ class Settings:
             gemini_base_url=get("GOOGLE_GEMINI_BASE_URL") or None,
             gemini_model=get("AVATARS_GEMINI_MODEL") or DEFAULT_GEMINI_MODEL,
             concurrency=max(1, _int(get("AVATARS_CONCURRENCY"), DEFAULT_CONCURRENCY)),
-            gemini_timeout_s=max(1.0, _float(get("AVATARS_GEMINI_TIMEOUT_S"), DEFAULT_GEMINI_TIMEOUT_S)),
+            gemini_timeout_s=max(
+                1.0, _float(get("AVATARS_GEMINI_TIMEOUT_S"), DEFAULT_GEMINI_TIMEOUT_S)),
             demo=get("AVATARS_DEMO").lower() not in _FALSE,
         )
 

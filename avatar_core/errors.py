@@ -158,8 +158,8 @@ class InvalidInput(GenerationError):
 # --- classification -------------------------------------------------------------------------
 
 _SAFETY_WORDS = frozenset(
-    {"SAFETY", "IMAGE_SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_PROHIBITED_CONTENT",
-     "JAILBREAK", "MODEL_ARMOR", "RECITATION", "IMAGE_RECITATION"}
+    {"SAFETY", "IMAGE_SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII",
+     "IMAGE_PROHIBITED_CONTENT", "JAILBREAK", "MODEL_ARMOR", "RECITATION", "IMAGE_RECITATION"}
 )
 
 # (HTTP code, API status) → reason; the first matching row wins, None matches anything.

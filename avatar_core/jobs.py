@@ -9,6 +9,7 @@ flight. All background provider calls share one ``AdaptiveLimiter``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections import Counter
@@ -362,10 +363,8 @@ class BackgroundWork:
             return
         job = self.job(job_id)
         for callback in callbacks:
-            try:
+            with contextlib.suppress(Exception):  # a broken display must not stop the job
                 callback(job)
-            except Exception:  # a broken progress display must not stop the job
-                pass
 
     def wait(self, job_id: int, timeout: float | None = None) -> Job:
         self._launch_if_open(job_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import InvalidInput
+from .errors import BadRequest
 
 __all__ = [
     "AGENT_TYPES",
@@ -54,7 +54,7 @@ def validate_name(name: str) -> str:
     """Refuse any agent name that is not a slug, before it can reach the file system."""
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         shown = name if isinstance(name, str) and len(name) <= 80 else f"{str(name)[:80]}…"
-        raise InvalidInput(
+        raise BadRequest(
             f"Invalid agent name {shown!r}: use 1-63 lowercase letters, digits, '-' or '_', "
             "starting with a letter or digit"
         )

@@ -14,12 +14,13 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 
-from . import demo, imaging
+from . import demo, imaging, urls
 from .blobs import BlobStore
 from .config import PROVIDER_CHOICES, Settings
 from .defaults import default_fingerprint, default_prompt
@@ -100,6 +101,7 @@ class AvatarService:
         # Hot display images by agent name: the dashboard asks for them on every view.
         # Cleared on every write that can change which image is current.
         self._hot: dict[str, ImageFile] = {}
+        self._generation = 0  # bumped on every change; a read that raced a change is not cached
         from .jobs import (
             BackgroundWork,  # jobs needs the service type; import here breaks the cycle
         )
@@ -181,7 +183,7 @@ class AvatarService:
                      is_system: bool | None = None) -> Agent:
         """Edit or rename; avatars, history and emotion files follow (they hang off the id)."""
         current = self.get_agent(name)
-        target = validate_name(new_name) if new_name else current.name
+        target = validate_name(new_name) if new_name is not None else current.name
         fields = self._agent_fields(
             current.display_name if display_name is None else display_name or target,
             current.type if type is None else type,
@@ -205,7 +207,8 @@ class AvatarService:
         with self._agent_lock(agent.id), self.blob_lock:
             names = self._blob_names_of(agent.id)
             with self.engine.begin() as conn:
-                conn.execute(emotion_variants.delete().where(emotion_variants.c.agent_id == agent.id))
+                conn.execute(emotion_variants.delete()
+                             .where(emotion_variants.c.agent_id == agent.id))
                 conn.execute(avatar_versions.delete().where(avatar_versions.c.agent_id == agent.id))
                 conn.execute(activities.delete().where(activities.c.agent_id == agent.id))
                 conn.execute(agents.delete().where(agents.c.id == agent.id))
@@ -251,21 +254,54 @@ class AvatarService:
     def record_activity(self, name: str, *, started_at: datetime, ended_at: datetime | None,
                         kind: str, status: str, summary: str = "") -> Activity:
         agent = self.get_agent(name)
-        if kind not in set(ActivityKind):
-            raise BadRequest(f"Unknown activity kind {kind!r}; use one of: "
-                             f"{', '.join(k.value for k in ActivityKind)}")
-        if status not in set(ActivityStatus):
-            raise BadRequest(f"Unknown activity status {status!r}; use one of: "
-                             f"{', '.join(s.value for s in ActivityStatus)}")
-        if ended_at is not None and ended_at < started_at:
-            raise BadRequest("ended_at is before started_at")
-        if (ended_at is None) != (status == ActivityStatus.RUNNING):
-            raise BadRequest("A running activity has no ended_at; a finished one needs it")
+        _check_activity(started_at, ended_at, kind, status)
         with self.engine.begin() as conn:
             new_id = conn.execute(activities.insert().values(
                 agent_id=agent.id, started_at=started_at, ended_at=ended_at, kind=kind,
                 status=status, summary=(summary or "")[:500])).inserted_primary_key[0]
         return Activity(new_id, agent.name, started_at, ended_at, kind, status, summary or "")
+
+    def record_activities(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Many activities in one transaction (imports, demo data); all are checked first."""
+        with self.engine.connect() as conn:
+            ids = dict(conn.execute(sa.select(agents.c.name, agents.c.id)).all())
+        values = []
+        for row in rows:
+            if row["agent_name"] not in ids:
+                raise NotFound(f"Agent not found: {row['agent_name']!r}")
+            _check_activity(row["started_at"], row.get("ended_at"), row["kind"], row["status"])
+            values.append({"agent_id": ids[row["agent_name"]], "started_at": row["started_at"],
+                           "ended_at": row.get("ended_at"), "kind": row["kind"],
+                           "status": row["status"], "summary": (row.get("summary") or "")[:500]})
+        if values:
+            with self.engine.begin() as conn:
+                conn.execute(activities.insert(), values)
+        return len(values)
+
+    def activity_table(self, since: datetime | None = None) -> pd.DataFrame:
+        """Like ``activity_rows`` but straight into a frame (UTC times), for the timeline.
+
+        Times are read as text and parsed by pandas in one vectorised pass: 20 000 rows in
+        tens of milliseconds instead of a Python object per cell.
+        """
+        query = sa.select(
+            agents.c.name.label("agent_name"),
+            sa.cast(activities.c.started_at, sa.String).label("started_at"),
+            sa.cast(activities.c.ended_at, sa.String).label("ended_at"),
+            activities.c.kind, activities.c.status, activities.c.summary,
+        ).join(agents, agents.c.id == activities.c.agent_id)
+        if since is not None:
+            query = query.where(sa.or_(activities.c.ended_at.is_(None),
+                                       activities.c.ended_at >= since.astimezone(UTC)
+                                       .replace(tzinfo=None)))
+        with self.engine.connect() as conn:
+            result = conn.execute(query)
+            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        for column in ("started_at", "ended_at"):
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601"
+                                           ).astype("datetime64[ns, UTC]")
+        frame["summary"] = frame["summary"].fillna("")
+        return frame
 
     def activity_rows(self, since: datetime | None = None) -> list[dict[str, Any]]:
         """Activities (optionally those still open or ending after ``since``) for the timeline."""
@@ -469,13 +505,15 @@ class AvatarService:
         hot = self._hot.get(name)
         if hot is not None:
             return hot
+        seen = self._generation
         version = self.current_version(name)
         if version is None:
             raise NotFound("This agent has no avatar")
         found = self._file(version.display_blob)
         if len(self._hot) > 2000:
             self._hot.clear()
-        self._hot[name] = found
+        if seen == self._generation:
+            self._hot[name] = found
         return found
 
     def cached_avatar(self, name: str) -> ImageFile | None:
@@ -483,6 +521,7 @@ class AvatarService:
         return self._hot.get(name)
 
     def _changed(self) -> None:
+        self._generation += 1
         self._hot.clear()
 
     def reference_image(self, name: str) -> ImageFile:
@@ -516,10 +555,8 @@ class AvatarService:
 
     @staticmethod
     def avatar_url(agent: Agent) -> str | None:
-        """Versioned URL: the digest changes whenever the image does, so it may be cached forever."""
-        if not agent.current_digest:
-            return None
-        return f"/api/agents/{agent.name}/avatar?v={agent.current_digest[:16]}"
+        """Versioned URL: the digest changes with the image, so it may be cached forever."""
+        return urls.avatar_url(agent)
 
     # --- background work (delegated) ------------------------------------------------------
 
@@ -656,6 +693,20 @@ class AvatarService:
             for name in orphans:
                 self.blobs.delete(name)
         return len(orphans)
+
+
+def _check_activity(started_at: datetime, ended_at: datetime | None, kind: str,
+                    status: str) -> None:
+    if kind not in set(ActivityKind):
+        raise BadRequest(f"Unknown activity kind {kind!r}; use one of: "
+                         f"{', '.join(k.value for k in ActivityKind)}")
+    if status not in set(ActivityStatus):
+        raise BadRequest(f"Unknown activity status {status!r}; use one of: "
+                         f"{', '.join(s.value for s in ActivityStatus)}")
+    if ended_at is not None and ended_at < started_at:
+        raise BadRequest("ended_at is before started_at")
+    if (ended_at is None) != (status == ActivityStatus.RUNNING):
+        raise BadRequest("A running activity has no ended_at; a finished one needs it")
 
 
 def imaging_digest(data: bytes | None) -> str:

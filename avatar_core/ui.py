@@ -24,7 +24,7 @@ import streamlit as st
 
 from .errors import AvatarError, GenerationError
 from .jobs import failures_by_reason
-from .models import Agent, EmotionSet, Job
+from .models import Agent, Job
 from .runtime import shared_service
 from .service import AvatarService
 from .timeline import (
@@ -33,7 +33,6 @@ from .timeline import (
     WINDOWS,
     TileAgent,
     Timeline,
-    activity_frame,
     build_timeline,
     render_timeline_html,
 )
@@ -53,12 +52,10 @@ __all__ = [
     "cycle_emotion",
     "detail_url",
     "draw_frame",
-    "emotion_url",
     "get_service",
     "is_dark",
     "job_failures_text",
     "lock_admin",
-    "reference_url",
     "refresh_data",
     "require_admin",
     "show_error",
@@ -170,7 +167,7 @@ def tile_agents() -> list[TileAgent]:
 def activity_frame_for(window_label: str) -> pd.DataFrame:
     """Activities overlapping the last ``window_label`` (plus a minute of slack), as a frame."""
     since = datetime.now(UTC) - WINDOWS[window_label] - timedelta(minutes=1)
-    return activity_frame(get_service().activity_rows(since=since))
+    return get_service().activity_table(since=since)
 
 
 @st.cache_resource(ttl=DATA_TTL_S, show_spinner=False, max_entries=32)
@@ -222,16 +219,6 @@ def detail_url(name: str) -> str:
     return f"agent?agent={name}"
 
 
-def emotion_url(emotions: EmotionSet, emotion: str) -> str:
-    """Versioned URL of one emotion variant (the key changes whenever the image does)."""
-    return (f"/api/agents/{emotions.agent_name}/avatar/emotion/{emotion}"
-            f"?k={emotions.keys[emotion]}")
-
-
-def reference_url(name: str, reference_blob: str) -> str:
-    return f"/api/agents/{name}/avatar/reference?v={reference_blob.split('.')[0][:16]}"
-
-
 def cycle_emotion(tick: int, available: list[str]) -> str | None:
     """The emotion shown at refresh ``tick``: canonical order, no repeats; None = base avatar."""
     return available[tick % len(available)] if available else None
@@ -249,15 +236,17 @@ def avatar_html(agent: Agent | TileAgent, url: str | None, size: int = 72,
     box = (f"width:{size}px;height:{size}px;border-radius:50%;border:{border}px solid {ring};"
            "box-sizing:border-box;box-shadow:0 2px 12px rgba(15,23,42,.25)")
     if url:
-        face = (f'<img src="{escape(url)}" width="{size}" height="{size}" '
+        face = (f'<img class="aa-face" src="{escape(url)}" width="{size}" height="{size}" '
                 f'alt="{escape(agent.display_name)}" style="{box};object-fit:cover;'
                 'background:#1e293b;display:block">')
     else:
-        face = (f'<div role="img" aria-label="{escape(agent.display_name)}" style="{box};'
+        face = (f'<div class="aa-face" role="img" aria-label="{escape(agent.display_name)}" '
+                f'style="{box};'
                 f"background:{initials_color_of(agent.name)};color:#fff;display:flex;"
                 f"align-items:center;justify-content:center;font:700 {size * 0.36:.0f}px "
                 f'system-ui,sans-serif">{escape(initials_of(agent.display_name))}</div>')
-    label = (f'<div style="margin-top:8px;font-size:14px;opacity:.8;text-align:center;'
+    label = (f'<div class="aa-face-caption" style="margin-top:8px;font-size:14px;opacity:.8;'
+             'text-align:center;'
              f'width:{size}px">{escape(caption)}</div>' if caption else "")
     return f'<div style="display:inline-block">{face}{label}</div>'
 

@@ -24,13 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from avatar_core import runtime, ui  # noqa: E402
 from avatar_core.demo import scale_activities  # noqa: E402
-from avatar_core.storage import activities, agents  # noqa: E402
 
 SIZES = ((20, 2_000), (200, 20_000))
 
@@ -40,15 +38,7 @@ def seed(n_agents: int, n_activities: int) -> None:
     names = [f"agent-{i:03d}" for i in range(n_agents)]
     for index, name in enumerate(names):
         service.register_agent(name, f"Agent {index:03d}", is_system=index % 25 == 0)
-    rows = scale_activities(names, datetime.now(UTC), n_activities)
-    # Bulk insert: AvatarService has no bulk method yet and 20 000 single-row transactions
-    # would take minutes. Same columns record_activity writes.
-    with service.engine.begin() as conn:
-        ids = dict(conn.execute(sa.select(agents.c.name, agents.c.id)).all())
-        conn.execute(activities.insert(), [
-            {"agent_id": ids[r["agent_name"]], "started_at": r["started_at"],
-             "ended_at": r["ended_at"], "kind": r["kind"], "status": r["status"],
-             "summary": r["summary"]} for r in rows])
+    service.record_activities(scale_activities(names, datetime.now(UTC), n_activities))
 
 
 def render_times(runs: int, window: str, cold: bool) -> list[float]:
@@ -83,6 +73,7 @@ def measure(n_agents: int, n_activities: int, runs: int) -> dict[str, float]:
             "warm_7d": statistics.median(render_times(runs, "7 d", cold=False)),
             "warm_24h": statistics.median(render_times(runs, "24 h", cold=False)),
             "cold_7d": statistics.median(render_times(runs, "7 d", cold=True)),
+            "cold_24h": statistics.median(render_times(runs, "24 h", cold=True)),
         }
         runtime.reset_shared_service()
         st.cache_resource.clear()
@@ -99,10 +90,13 @@ def main() -> None:
         results[n_agents] = figures = measure(n_agents, n_activities, args.runs)
         print(f"{n_agents:>4} agents / {n_activities:>6} activities: "
               f"7 d {figures['warm_7d']:.3f} s · 24 h {figures['warm_24h']:.3f} s · "
-              f"7 d cold cache {figures['cold_7d']:.3f} s (median of {args.runs})")
+              f"7 d cold cache {figures['cold_7d']:.3f} s · 24 h cold cache "
+              f"{figures['cold_24h']:.3f} s (median of {args.runs})")
     small, large = results[SIZES[0][0]]["warm_7d"], results[SIZES[1][0]]["warm_7d"]
     cold_ratio = results[SIZES[1][0]]["cold_7d"] / results[SIZES[0][0]]["cold_7d"]
-    print(f"cold-cache ratio: {cold_ratio:.2f} (goal for the warm ratio: <= 3)")
+    cold_24h = results[SIZES[1][0]]["cold_24h"] / results[SIZES[0][0]]["cold_24h"]
+    print(f"cold-cache ratio: 7 d {cold_ratio:.2f} · 24 h {cold_24h:.2f} "
+          "(headline below: warm cache, 7 d window)")
     print(f"dashboard: small_s={small:.3f} large_s={large:.3f} ratio={large / small:.2f}")
 
 

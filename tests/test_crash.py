@@ -82,7 +82,7 @@ def test_sigkill_mid_bulk_resumes_without_redoing_finished_work(make_service, tm
         service = make_service(data_dir, AVATARS_PROVIDER="gemini", GEMINI_API_KEY="k",
                                GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_CONCURRENCY="2")
         job = service.latest_defaults_job()
-        assert job is not None and not job.finished or job.generated == 12
+        assert (job is not None and not job.finished) or job.generated == 12
         finished = service.work.wait(job.id, timeout=120)
         assert (finished.status, finished.generated, finished.failed) == ("done", 12, 0)
         wait_until(lambda: all(service.emotions(a.name).emotions == list(EMOTIONS)

@@ -86,11 +86,14 @@ class Server:
         raise AssertionError(f"server not healthy in {STARTUP_S} s:\n{self.output()}")
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def stop(self) -> int | None:
-        if self.process.poll() is None:
+        try:
+            if self.process.poll() is not None:
+                return self.process.returncode
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=SHUTDOWN_S)
@@ -98,7 +101,8 @@ class Server:
                 self.process.kill()
                 self.process.wait()
                 return None
-        self.log.close()
+        finally:
+            self.log.close()
         return self.process.returncode
 
 

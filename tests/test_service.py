@@ -8,8 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from avatar_core.errors import BadRequest, Conflict, FailureReason, GenerationError, InvalidInput
-from avatar_core.errors import NotFound
+from avatar_core.errors import (
+    BadRequest,
+    Conflict,
+    FailureReason,
+    GenerationError,
+    InvalidInput,
+    NotFound,
+)
 from avatar_core.service import AvatarService
 from tests import corpus
 
@@ -30,9 +36,9 @@ def test_register_list_get(service):
 
 @pytest.mark.parametrize("name", ["", "Atlas", "../etc", "a/b", "-lead", "x" * 64, "ünï", "a b"])
 def test_names_are_validated_before_anything_else(service, name):
-    with pytest.raises(InvalidInput):
+    with pytest.raises(BadRequest, match="Invalid agent name"):
         service.register_agent(name)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(BadRequest, match="Invalid agent name"):
         service.get_agent(name)
 
 
@@ -131,6 +137,8 @@ def test_rename_keeps_avatar_history_and_emotions(service):
     service.register_agent("nova")
     with pytest.raises(Conflict):
         service.update_agent("nova", new_name="atlas-2")
+    with pytest.raises(BadRequest):
+        service.update_agent("nova", new_name="")
 
 
 def test_delete_removes_every_file_only_that_agent_used(service):
@@ -217,3 +225,16 @@ def test_saved_key_overrides_environment(make_service):
     assert service.gemini_key() == "saved-key-456"
     with pytest.raises(InvalidInput):
         service.save_gemini_key("has spaces in it")
+
+
+def test_record_activities_in_bulk_checks_every_row_first(service):
+    service.register_agent("atlas")
+    now = datetime.now(UTC)
+    good = {"agent_name": "atlas", "started_at": now - timedelta(minutes=1), "ended_at": now,
+            "kind": "chat", "status": "success", "summary": "ok"}
+    assert service.record_activities([good, {**good, "kind": "task"}]) == 2
+    with pytest.raises(BadRequest):
+        service.record_activities([good, {**good, "status": "exploded"}])
+    with pytest.raises(NotFound):
+        service.record_activities([{**good, "agent_name": "ghost"}])
+    assert len(service.activity_rows()) == 2  # nothing from the refused batches

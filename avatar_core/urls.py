@@ -1,0 +1,32 @@
+"""Public URLs of images: one place, so the API, the pages and agent JSON always agree.
+
+Every URL carries the content digest or the stable emotion key, so a browser may cache it
+forever; a new image means a new URL.
+"""
+
+from __future__ import annotations
+
+from .models import Agent, EmotionSet
+
+__all__ = ["avatar_url", "emotion_url", "job_url", "reference_url"]
+
+
+def avatar_url(agent: Agent) -> str | None:
+    """Versioned URL of the current display image, or None without an avatar."""
+    if not agent.current_digest:
+        return None
+    return f"/api/agents/{agent.name}/avatar?v={agent.current_digest[:16]}"
+
+
+def reference_url(agent_name: str, reference_blob: str) -> str:
+    return f"/api/agents/{agent_name}/avatar/reference?v={reference_blob.split('.')[0][:16]}"
+
+
+def emotion_url(emotions: EmotionSet, emotion: str) -> str:
+    """URL of an available emotion variant, carrying its stable key."""
+    return (f"/api/agents/{emotions.agent_name}/avatar/emotion/{emotion}"
+            f"?k={emotions.keys[emotion]}")
+
+
+def job_url(job_id: int) -> str:
+    return f"/api/jobs/{job_id}"
