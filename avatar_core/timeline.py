@@ -238,12 +238,17 @@ def _local_minutes(column: pd.Series, tz: tzinfo) -> np.ndarray:
     return local.to_numpy().astype("datetime64[m]").astype(np.int64)
 
 
-def _minute_clock(minutes: int) -> str:
-    return _clock(_EPOCH + timedelta(minutes=minutes), False)
-
-
-def _minute_clock_day(minutes: int) -> str:
-    return _clock(_EPOCH + timedelta(minutes=minutes), True)
+def _clock_labels(minutes: np.ndarray, with_day: bool) -> np.ndarray:
+    """Wall-clock labels for minutes since 1970, formatted by pandas in one C-level pass."""
+    if not len(minutes):
+        return np.array([], dtype=object)
+    distinct, inverse = np.unique(minutes, return_inverse=True)
+    moments = pd.to_datetime(distinct, unit="m")
+    clock = moments.strftime("%H:%M").to_numpy(dtype=object)
+    if with_day:
+        days = np.array(_WEEKDAYS, dtype=object)[moments.day_of_week.to_numpy()]
+        clock = days + " " + moments.strftime("%d").to_numpy(dtype=object) + " " + clock
+    return clock[inverse]
 
 
 def _labels(values: np.ndarray, format_one: Callable[[int], str]) -> np.ndarray:
@@ -351,13 +356,13 @@ def build_timeline(
     began_min, stop_min = _local_minutes(frame["started_at"], tz), _local_minutes(ends, tz)
     next_day = began_min // 1440 != stop_min // 1440
     stop_text = np.where(
-        next_day & with_day, _labels(stop_min, _minute_clock_day), _labels(stop_min, _minute_clock)
+        next_day & with_day, _clock_labels(stop_min, True), _clock_labels(stop_min, False)
     )
     seconds = (frame["ended_at"].fillna(end) - frame["started_at"]).dt.total_seconds().to_numpy()
     summaries = frame["summary"].to_numpy(dtype=object)
     titles = (
         frame["kind"].to_numpy(dtype=object) + " · " + frame["status"].to_numpy(dtype=object)
-        + " · " + _labels(began_min, _minute_clock_day if with_day else _minute_clock)
+        + " · " + _clock_labels(began_min, with_day)
         + "–" + np.where(done, stop_text, "now")
         + " (" + _labels(np.rint(seconds).astype(np.int64), _duration_text) + ")"
         + np.where(summaries != "", " — " + summaries, "")

@@ -361,6 +361,10 @@ def test_screenshots(server, browser, scheme):
             target = DOCS / f"screenshot-{name}-{scheme}.png"
             page.screenshot(path=str(target), animations="disabled")
             written.append(target)
+    except Exception:
+        page.screenshot(path=f"/tmp/browser-fail-{scheme}.png")
+        Path(f"/tmp/browser-fail-{scheme}.html").write_text(page.content())
+        raise
     finally:
         context.close()
 
