@@ -33,10 +33,12 @@ if __name__ == "__main__":
 
     st.set_page_config(page_title="Agent Avatars", page_icon="🤖", layout="wide")
     navigation = st.navigation([
-        st.Page("app_pages/dashboard.py", title="Dashboard Timeline", icon="🗂️", default=True,
-                url_path="dashboard"),
-        st.Page("app_pages/agent_detail.py", title="Agent Detail", icon="🤖", url_path="agent"),
-        st.Page("app_pages/settings.py", title="Settings", icon="⚙️", url_path="settings"),
+        st.Page("app_pages/dashboard.py", title="Dashboard Timeline",
+                icon=":material/view_timeline:", default=True, url_path="dashboard"),
+        st.Page("app_pages/agent_detail.py", title="Agent Detail",
+                icon=":material/smart_toy:", url_path="agent"),
+        st.Page("app_pages/settings.py", title="Settings",
+                icon=":material/settings:", url_path="settings"),
     ])
     draw_frame()
     navigation.run()

@@ -1,7 +1,6 @@
 """Agent Detail: the avatar cycling through its emotions, Generate, Regenerate, Remove, history."""
 
 import streamlit as st
-from streamlit_autorefresh import st_autorefresh
 
 from avatar_core import ui, urls
 from avatar_core.errors import AvatarError
@@ -13,7 +12,7 @@ st.title("Agent Detail")
 agents = {agent.name: agent for agent in service.list_agents()}
 if not agents:
     st.info("No agents yet. Add one in Settings → Agents, or register it through the API.")
-    st.page_link("app_pages/settings.py", label="Open Settings", icon="⚙️")
+    st.page_link("app_pages/settings.py", label="Open Settings", icon=":material/settings:")
     st.stop()
 
 # ?agent=NAME opens one agent; the picker writes its choice back to the URL.
@@ -30,7 +29,7 @@ agent = agents[name]
 unlocked = ui.admin_unlocked()
 
 if flash := st.session_state.pop("detail_flash", None):
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 
 def close_generate_dialog() -> None:
@@ -49,7 +48,8 @@ def generate_dialog(name: str) -> None:
                               help="Style and colours to start from; up to 10 MB.")
     if upload is not None:
         st.image(upload.getvalue(), caption="Reference preview", width=160)
-    if st.button("Generate", type="primary", key="detail_gen_submit", icon="✨"):
+    if st.button("Generate", type="primary", key="detail_gen_submit",
+                 icon=":material/auto_awesome:"):
         try:
             with st.spinner("Generating… (up to about 20 s)"):
                 service.generate(name, prompt,
@@ -70,7 +70,7 @@ with face_col:
     emotions = service.emotions(name)
     # Every 30 s the page reruns and shows the next available emotion; while the dialog is open
     # the timer is left out so a rerun never interrupts typing.
-    tick = 0 if dialog_open else st_autorefresh(interval=30_000, key="detail_refresh")
+    tick = 0 if dialog_open else ui.emotion_tick(key="detail_refresh")
     shown = ui.cycle_emotion(tick, emotions.emotions) if agent.has_avatar else None
     url = urls.emotion_url(emotions, shown) if shown else service.avatar_url(agent)
     caption = shown or ("base avatar" if agent.has_avatar else "no avatar yet")
@@ -79,7 +79,7 @@ with face_col:
         st.caption(f"Emotions ready: {len(emotions.emotions)}/8"
                    + (f" · pending: {', '.join(emotions.pending)}" if emotions.pending else ""))
         for failed in emotions.failed:
-            st.caption(f"⚠️ {failed['emotion']} failed: {failed['reason']}")
+            st.caption(f":material/warning: {failed['emotion']} failed: {failed['reason']}")
 
 with info_col:
     st.subheader(agent.display_name)

@@ -20,7 +20,7 @@ with status_col:
 
 if not ui.tile_agents():
     st.info("No agents yet. Register them through the API or add them in Settings → Agents.")
-    st.page_link("app_pages/settings.py", label="Open Settings", icon="⚙️")
+    st.page_link("app_pages/settings.py", label="Open Settings", icon=":material/settings:")
     st.stop()
 
 # Shaped in avatar_core.timeline and cached for all viewers for a few seconds (ui.timeline_*).

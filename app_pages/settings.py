@@ -15,13 +15,13 @@ st.title("Settings")
 if not service.tokens.demo_mode:
     if ui.admin_unlocked():
         lock_text, lock_button = st.columns([4, 1], vertical_alignment="center")
-        lock_text.success("Admin unlocked for this session.", icon="🔓")
+        lock_text.success("Admin unlocked for this session.", icon=":material/lock_open:")
         if lock_button.button("Lock", key="settings_lock"):
             ui.lock_admin()
             st.rerun()
     else:
         with st.form("settings_unlock", clear_on_submit=True):
-            st.markdown("🔒 **Admin actions are locked.** Enter the admin token "
+            st.markdown(":material/lock: **Admin actions are locked.** Enter the admin token "
                         "(`AVATARS_ADMIN_TOKEN`) to unlock them for this session.")
             token = st.text_input("Admin token", type="password", key="settings_unlock_token")
             if st.form_submit_button("Unlock"):
@@ -69,7 +69,7 @@ with keys_tab:
     else:
         ui.require_admin("Changing the key")
     if flash := st.session_state.pop("settings_flash", None):
-        st.success(flash, icon="✅")
+        st.success(flash, icon=":material/check_circle:")
 
     st.subheader("Provider")
     labels = {"auto": "Auto (Gemini when a key is set)", "gemini": "Gemini",
@@ -91,7 +91,7 @@ with defaults_tab:
     running = job is not None and not job.finished
     if unlocked:
         if st.button("Generate default avatars", type="primary", key="settings_defaults",
-                     disabled=running, icon="🤖"):
+                     disabled=running, icon=":material/smart_toy:"):
             try:
                 job = service.generate_defaults()
             except AvatarError as exc:
@@ -228,7 +228,7 @@ with agents_tab:
                 st.session_state.pop("settings_confirm_delete", None)
                 st.rerun()
     if flash := st.session_state.pop("settings_agents_flash", None):
-        st.success(flash, icon="✅")
+        st.success(flash, icon=":material/check_circle:")
 
 # --- API tokens -------------------------------------------------------------------------------
 with tokens_tab:

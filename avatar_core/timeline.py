@@ -421,7 +421,7 @@ _CSS = f"""
 --aa-track:rgba(148,163,184,.16);--aa-grid:#cbd5e1;--aa-line:#e2e8f0;--aa-link:#4338ca;
 --aa-now:#c2410c;--aa-ok:#16a34a;--aa-err:#dc2626;--aa-run:#2563eb;--aa-cancel:#94a3b8;
 --aa-idle:#94a3b8;--aa-sys:#7e22ce;
-font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--aa-text);
+font-family:inherit;color:var(--aa-text);
 background:var(--aa-bg);border:1px solid var(--aa-line);border-radius:12px;overflow:hidden}}
 .aa-tl.aa-dark{{--aa-bg:#0f172a;--aa-alt:#131c31;--aa-text:#e2e8f0;--aa-muted:#94a3b8;
 --aa-track:rgba(148,163,184,.10);--aa-grid:#334155;--aa-line:#1e293b;--aa-link:#a5b4fc;
@@ -429,13 +429,13 @@ background:var(--aa-bg);border:1px solid var(--aa-line);border-radius:12px;overf
 --aa-idle:#64748b;--aa-sys:#d8b4fe}}
 .aa-axis{{display:flex;align-items:flex-end;height:40px;border-bottom:1px solid var(--aa-line)}}
 .aa-legend{{flex:0 0 {_TILE_W}px;box-sizing:border-box;padding:0 14px 8px;display:flex;gap:10px;
-font-size:11px;color:var(--aa-muted)}}
+font-size:12px;color:var(--aa-muted)}}
 .aa-legend span{{display:inline-flex;align-items:center;gap:4px}}
 .aa-legend i{{display:inline-block;width:10px;height:10px;border-radius:2px}}
 .aa-scale{{position:relative;flex:1;height:100%;margin-right:{_GUTTER}px}}
-.aa-tick{{position:absolute;bottom:8px;transform:translateX(-50%);font-size:12px;
+.aa-tick{{position:absolute;bottom:8px;transform:translateX(-50%);font-size:13px;
 color:var(--aa-muted);white-space:nowrap}}
-.aa-now-label{{position:absolute;right:0;bottom:8px;transform:translateX(50%);font-size:11px;
+.aa-now-label{{position:absolute;right:0;bottom:8px;transform:translateX(50%);font-size:12px;
 font-weight:800;letter-spacing:.08em;color:var(--aa-now)}}
 .aa-body{{position:relative}}
 .aa-overlay{{position:absolute;top:0;bottom:0;left:{_TILE_W}px;right:{_GUTTER}px;
@@ -453,15 +453,15 @@ object-fit:cover;background:#1e293b}}
 .aa-initials{{display:flex;align-items:center;justify-content:center;color:#fff;font-size:26px;
 font-weight:700;letter-spacing:.02em;user-select:none}}
 .aa-meta{{min-width:0;display:flex;flex-direction:column;gap:4px}}
-.aa-name{{font-size:15px;font-weight:650;color:var(--aa-text);text-decoration:none;
+.aa-name{{font-size:16px;font-weight:650;color:var(--aa-text);text-decoration:none;
 overflow:hidden;text-overflow:ellipsis;white-space:nowrap}}
 .aa-name:hover{{color:var(--aa-link);text-decoration:underline}}
-.aa-sys{{font-size:10px;font-weight:700;letter-spacing:.06em;text-transform:uppercase;
+.aa-sys{{font-size:11px;font-weight:700;letter-spacing:.06em;text-transform:uppercase;
 color:var(--aa-sys)}}
-.aa-sub{{display:flex;align-items:center;gap:6px;font-size:12.5px;color:var(--aa-muted);
+.aa-sub{{display:flex;align-items:center;gap:6px;font-size:13.5px;color:var(--aa-muted);
 white-space:nowrap;overflow:hidden;text-overflow:ellipsis}}
 .aa-dot{{flex:0 0 9px;width:9px;height:9px;border-radius:50%}}
-.aa-dot-running{{background:var(--aa-ok);box-shadow:0 0 0 3px rgba(34,197,94,.25)}}
+.aa-dot-running{{background:var(--aa-run);box-shadow:0 0 0 3px rgba(96,165,250,.3)}}
 .aa-dot-idle{{background:var(--aa-idle)}}
 .aa-dot-error{{background:var(--aa-err)}}
 .aa-track{{position:relative;flex:1;height:30px;margin-right:{_GUTTER}px;border-radius:6px;

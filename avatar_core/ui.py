@@ -52,6 +52,7 @@ __all__ = [
     "cycle_emotion",
     "detail_url",
     "draw_frame",
+    "emotion_tick",
     "get_service",
     "is_dark",
     "job_failures_text",
@@ -84,13 +85,13 @@ def draw_frame() -> None:
     """What every page shows: the brand in the sidebar and the demo-mode banner."""
     service = get_service()
     with st.sidebar:
-        st.markdown("### 🤖 Agent Avatars")
+        st.markdown("### :material/smart_toy: Agent Avatars")
         st.caption("Faces for every agent of the platform.")
         if not service.tokens.demo_mode:
-            st.caption("🔓 Admin unlocked" if admin_unlocked()
-                       else "🔒 Admin locked — unlock in Settings")
+            st.caption(":material/lock_open: Admin unlocked" if admin_unlocked()
+                       else ":material/lock: Admin locked — unlock in Settings")
     if service.tokens.demo_mode:
-        st.info(DEMO_BANNER, icon="🔓")
+        st.info(DEMO_BANNER, icon=":material/lock_open:")
 
 
 def is_dark() -> bool:
@@ -119,9 +120,9 @@ def show_error(exc: AvatarError) -> None:
     """An error from the service as the user should see it: reason, detail and hint."""
     if isinstance(exc, GenerationError):
         st.error(f"**{exc.reason.value}** — {exc.detail}\n\n**Hint:** {exc.reason.hint}",
-                 icon="⚠️")
+                 icon=":material/warning:")
     else:
-        st.error(exc.detail, icon="⚠️")
+        st.error(exc.detail, icon=":material/warning:")
 
 
 # --- admin lock -----------------------------------------------------------------------------
@@ -149,7 +150,7 @@ def require_admin(what: str = "This action") -> bool:
     """True when unlocked; else a short note pointing to Settings and False."""
     if admin_unlocked():
         return True
-    st.caption(f"🔒 {what} needs the admin token: unlock it in Settings.")
+    st.caption(f":material/lock: {what} needs the admin token: unlock it in Settings.")
     return False
 
 
@@ -217,6 +218,16 @@ def refresh_data() -> None:
 def detail_url(name: str) -> str:
     """Relative link to Agent Detail, resolved against the current page's URL."""
     return f"agent?agent={name}"
+
+
+EMOTION_CYCLE_MS = 30_000
+
+
+def emotion_tick(key: str) -> int:
+    """How many 30 s ticks this page has seen: drives the emotion cycle on Agent Detail."""
+    from streamlit_autorefresh import st_autorefresh
+
+    return int(st_autorefresh(interval=EMOTION_CYCLE_MS, key=key) or 0)
 
 
 def cycle_emotion(tick: int, available: list[str]) -> str | None:

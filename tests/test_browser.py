@@ -27,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -160,19 +161,31 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-def open_page(browser: Any, scheme: str = "light") -> tuple[Any, Any]:
+@contextmanager
+def browsing(browser: Any, scheme: str = "light") -> Iterator[tuple[Any, Any]]:
+    """A fresh browser context (own cache) and page; a failure reports what the page showed."""
     context = browser.new_context(viewport=VIEWPORT, color_scheme=scheme,
                                   reduced_motion="reduce")
     context.set_default_timeout(30_000)
-    return context, context.new_page()
+    page = context.new_page()
+    try:
+        yield context, page
+    except AssertionError:
+        raise
+    except Exception as exc:  # a Playwright timeout: say what was on the screen instead
+        raise AssertionError(f"{type(exc).__name__} on {page.url}: {exc}\n"
+                             f"the page shows:\n{visible_text(page)}") from exc
+    finally:
+        context.close()
 
 
 def wait_for_app(page: Any) -> None:
-    """Streamlit has drawn the page and finished running its script."""
+    """Streamlit has drawn the page, finished running its script and raised nothing."""
     page.wait_for_selector('[data-testid="stMainBlockContainer"]')
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"] "
         "[data-testid=\"stStatusWidgetRunningIcon\"]')")
+    assert page.locator('[data-testid="stException"]').count() == 0, visible_text(page)
 
 
 def tile_images(page: Any) -> list[dict[str, Any]]:
@@ -193,24 +206,29 @@ def tile_images(page: Any) -> list[dict[str, Any]]:
             width: i.getBoundingClientRect().width}))""")
 
 
+def visible_text(page: Any) -> str:
+    """What the page shows, for failure messages (an exception box, a spinner, nothing)."""
+    try:
+        return page.inner_text("body", timeout=2_000)[-1500:]
+    except Exception as exc:
+        return f"<unreadable: {exc}>"
+
+
 # --- a. avatars on the dashboard -------------------------------------------------------------
 
 
 def test_dashboard_shows_decoded_webp_avatars_in_rings(server, browser):
-    context, page = open_page(browser)
     content_types: dict[str, str] = {}
 
     def record(response: Any) -> None:
         if AVATAR_URL.search(response.url):
             content_types[response.url] = response.header_value("content-type") or ""
 
-    page.on("response", record)
-    try:
+    with browsing(browser) as (_, page):
+        page.on("response", record)
         page.goto(server.base + "/")
         wait_for_app(page)
         images = tile_images(page)
-    finally:
-        context.close()
 
     names = set()
     for image in images:
@@ -232,8 +250,7 @@ def test_dashboard_shows_decoded_webp_avatars_in_rings(server, browser):
 
 
 def test_second_visit_fetches_no_avatar_bytes(server, browser):
-    context, page = open_page(browser)
-    try:
+    with browsing(browser) as (context, page):
         page.goto(server.base + "/")
         wait_for_app(page)
         first = tile_images(page)
@@ -266,8 +283,6 @@ def test_second_visit_fetches_no_avatar_bytes(server, browser):
         wait_for_app(page)
         second = tile_images(page)
         page.wait_for_timeout(500)  # let the last loadingFinished events arrive
-    finally:
-        context.close()
 
     assert sorted(i["src"] for i in second) == sorted(i["src"] for i in first)
     fetched = []
@@ -292,8 +307,7 @@ def test_agent_detail_moves_to_the_next_emotion(server, browser):
         == 8,
         deadline)
 
-    context, page = open_page(browser)
-    try:
+    with browsing(browser) as (_, page):
         page.goto(f"{server.base}/agent?agent={DETAIL_AGENT}")
         wait_for_app(page)
         face = page.locator("img.aa-face")
@@ -310,8 +324,6 @@ def test_agent_detail_moves_to_the_next_emotion(server, browser):
             arg=before_src, timeout=(EMOTION_CYCLE_S + 8) * 1000)
         waited = time.monotonic() - started
         after_src, after_caption = face.get_attribute("src"), caption.inner_text().strip()
-    finally:
-        context.close()
 
     after = EMOTION_URL.search(after_src or "")
     assert after, f"the image did not change to an emotion variant: {after_src}"
@@ -340,9 +352,9 @@ def mean_luminance(path: Path) -> float:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_screenshots(server, browser, scheme):
-    context, page = open_page(browser, scheme)
+    started = time.time()
     written = []
-    try:
+    with browsing(browser, scheme) as (_, page):
         for name, (path, ready) in PAGES.items():
             page.goto(server.base + path)
             wait_for_app(page)
@@ -353,6 +365,9 @@ def test_screenshots(server, browser, scheme):
                 page.wait_for_selector(f".aa-tl.aa-{scheme}")
                 page.evaluate("document.querySelector('[data-testid=\"stMain\"]')"
                               "?.scrollTo(0, 0)")
+            if name == "settings":  # the one-button bulk defaults and their summary
+                page.get_by_role("tab", name="Default avatars").click()
+                page.get_by_text("Last run").wait_for()
             if name == "agent":
                 page.wait_for_function(
                     "() => [...document.querySelectorAll('img')]"
@@ -361,19 +376,14 @@ def test_screenshots(server, browser, scheme):
             target = DOCS / f"screenshot-{name}-{scheme}.png"
             page.screenshot(path=str(target), animations="disabled")
             written.append(target)
-    except Exception:
-        page.screenshot(path=f"/tmp/browser-fail-{scheme}.png")
-        Path(f"/tmp/browser-fail-{scheme}.html").write_text(page.content())
-        raise
-    finally:
-        context.close()
 
+    assert len(written) == len(PAGES)
     for target in written:
+        assert target.stat().st_mtime >= started - 1, f"{target.name} was not written"
         assert target.stat().st_size < 1_000_000, f"{target.name} is too large"
         luminance = mean_luminance(target)
         if scheme == "dark":
             assert luminance < 100, f"{target.name} is not dark (mean luminance {luminance:.0f})"
         else:
             assert luminance > 150, f"{target.name} is not light (mean luminance {luminance:.0f})"
-    assert len(written) == len(PAGES)
 
