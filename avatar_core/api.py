@@ -119,6 +119,10 @@ def version_json(version: AvatarVersion) -> dict[str, Any]:
     }
 
 
+def job_errors_json(job: Job) -> list[dict[str, str]]:
+    return [{"agent": e.agent, "reason": e.reason, "message": e.message} for e in job.errors]
+
+
 def job_json(job: Job) -> dict[str, Any]:
     return {
         "id": job.id,
@@ -129,8 +133,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "generated": job.generated,
         "failed": job.failed,
         "skipped": job.skipped,
-        "errors": [{"agent": e.agent, "reason": e.reason, "message": e.message}
-                   for e in job.errors],
+        "errors": job_errors_json(job),
         "summary": job.summary,
         "status_url": urls.job_url(job.id),
     }
@@ -312,8 +315,7 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
             "failed": job.failed,
             "skipped": job.skipped,
             "agents": job.total,
-            "errors": [{"agent": e.agent, "reason": e.reason, "message": e.message}
-                       for e in job.errors],
+            "errors": job_errors_json(job),
             "message": job.summary,
         }, status_code=200)
 

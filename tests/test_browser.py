@@ -16,17 +16,9 @@ missing browser is a failure with a clear message, never a skip.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +26,7 @@ from typing import Any
 import pytest
 
 from avatar_core.demo import DEMO_AGENTS
+from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -58,76 +51,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # --- the server ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """``streamlit run app.py`` on a free port, with a JSON GET helper for its API."""
-
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("AVATARS_", "GEMINI_", "GOOGLE_"))}
-        env.update(AVATARS_DATA_DIR=str(data_dir), AVATARS_DEMO="1", AVATARS_PROVIDER="builtin",
-                   STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-        self.log_path = log_path
-        self.log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(self.base + path, timeout=10) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
-    def get_json(self, path: str) -> Any:
-        status, body = self.get(path)
-        assert status == 200, f"GET {path} → {status}: {body[:300]!r}"
-        return json.loads(body)
-
-    def output(self) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def wait_for(self, what: str, predicate: Callable[[], bool], deadline: float) -> None:
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{self.output()}")
-            try:
-                if predicate():
-                    return
-            except (OSError, AssertionError, ValueError):
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"server: {what} not reached in time\n{self.output()}")
-
-    def stop(self) -> None:
-        try:
-            if self.process.poll() is None:
-                self.process.send_signal(signal.SIGTERM)
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
-        finally:
-            self.log.close()
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("browser")
-    running = Server(tmp / "data", tmp / "server.log")
+    running = LiveServer(tmp / "data", tmp / "server.log")
     try:
         deadline = time.monotonic() + STARTUP_S
         running.wait_for("health", lambda: running.get("/_stcore/health")[0] == 200, deadline)

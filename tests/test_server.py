@@ -7,24 +7,17 @@ own refusal of a raw traversal path, and a clean shutdown on SIGTERM.
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from avatar_core.blobs import TEMP_PREFIX
 from avatar_core.demo import DEMO_AGENTS
+from tests.live_server import LiveServer
 
-ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "server-test-admin-token"
 STARTUP_S = 60.0
 SHUTDOWN_S = 10.0
@@ -32,85 +25,11 @@ SHUTDOWN_S = 10.0
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """A ``streamlit run app.py`` subprocess and a tiny HTTP client for it."""
-
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
-        self.port = free_port()
-        self.data_dir = data_dir
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("AVATARS_", "GEMINI_", "GOOGLE_"))}
-        env.update(AVATARS_DATA_DIR=str(data_dir), AVATARS_ADMIN_TOKEN=ADMIN,
-                   AVATARS_PROVIDER="builtin", AVATARS_DEMO="1",
-                   STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-        self.log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.log_path = log_path
-
-    def request(self, method: str, path: str, body: Any = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            payload = json.dumps(body).encode() if body is not None else None
-            sent = {**(headers or {})}
-            if payload is not None:
-                sent["Content-Type"] = "application/json"
-            connection.request(method, path, body=payload, headers=sent)
-            response = connection.getresponse()
-            return (response.status, {k.lower(): v for k, v in response.getheaders()},
-                    response.read())
-        finally:
-            connection.close()
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + STARTUP_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{self.output()}")
-            try:
-                if self.request("GET", "/_stcore/health")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"server not healthy in {STARTUP_S} s:\n{self.output()}")
-
-    def output(self) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def stop(self) -> int | None:
-        try:
-            if self.process.poll() is not None:
-                return self.process.returncode
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=SHUTDOWN_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-                return None
-        finally:
-            self.log.close()
-        return self.process.returncode
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "data", tmp_path / "server.log")
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    running = LiveServer(tmp_path / "data", tmp_path / "server.log", AVATARS_ADMIN_TOKEN=ADMIN)
     try:
-        running.wait_healthy()
+        running.wait_healthy(STARTUP_S)
         yield running
     finally:
         running.stop()
@@ -154,7 +73,7 @@ def test_real_server_serves_api_and_shuts_down_cleanly(server):
     status, _, _ = server.request("GET", "/api/agents/..%2F..%2Fetc/avatar")
     assert 400 <= status < 500
 
-    returncode = server.stop()
+    returncode = server.stop(SHUTDOWN_S)
     assert returncode is not None, f"no exit within {SHUTDOWN_S} s of SIGTERM"
     assert returncode in (0, -signal.SIGTERM), server.output()
     assert "Traceback" not in server.output()
