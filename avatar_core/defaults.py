@@ -10,7 +10,7 @@ __all__ = ["OTHER_STYLES", "TYPE_STYLES", "default_fingerprint", "default_prompt
 
 TYPE_STYLES: dict[str, str] = {
     "business-assistant": "a chrome and navy executive android with a calm, professional look",
-    "code-assistant": "a matte black robot with glowing teal circuit traces",
+    "code-assistant": "a robot in matte black with glowing teal circuit traces",
     "research-assistant": "a brushed silver robot with amber eyes and spectacle frames",
     "creative-assistant": "an iridescent holographic purple-pink android",
     "data-analyst": "a gunmetal robot with grid lines and green eyes",
