@@ -16,14 +16,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 
 from avatar_core.api import create_api
-from avatar_core.runtime import shared_service
+from avatar_core.runtime import reset_shared_service, shared_service
 
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     # Seed demo agents and resume background work when the server starts, not on a page view.
     await run_in_threadpool(shared_service)
-    yield
+    try:
+        yield
+    finally:
+        # Unfinished background work stays pending in the database and resumes next start.
+        await run_in_threadpool(reset_shared_service)
 
 
 app = st.App("app.py", routes=[Mount("/api", app=create_api(shared_service))], lifespan=lifespan)
