@@ -92,13 +92,12 @@ def main() -> None:
               f"7 d {figures['warm_7d']:.3f} s · 24 h {figures['warm_24h']:.3f} s · "
               f"7 d cold cache {figures['cold_7d']:.3f} s · 24 h cold cache "
               f"{figures['cold_24h']:.3f} s (median of {args.runs})")
-    small, large = results[SIZES[0][0]]["warm_7d"], results[SIZES[1][0]]["warm_7d"]
-    cold_ratio = results[SIZES[1][0]]["cold_7d"] / results[SIZES[0][0]]["cold_7d"]
+    small_warm, large_warm = (results[n]["warm_7d"] for n, _ in SIZES)
     cold_24h = results[SIZES[1][0]]["cold_24h"] / results[SIZES[0][0]]["cold_24h"]
-    print(f"cold-cache ratio: 7 d {cold_ratio:.2f} · 24 h {cold_24h:.2f} "
-          "(headline below: warm cache, 7 d window)")
+    print(f"warm-cache ratio (7 d): {large_warm / small_warm:.2f} · cold-cache ratio (24 h): "
+          f"{cold_24h:.2f} · headline below: the worst case, 7 d window with every cache cleared")
+    small, large = (results[n]["cold_7d"] for n, _ in SIZES)
     print(f"dashboard: small_s={small:.3f} large_s={large:.3f} ratio={large / small:.2f}")
-
 
 if __name__ == "__main__":
     main()
