@@ -153,13 +153,7 @@ def decode_provider_image(data: bytes) -> bytes:
     A provider answering with bytes we cannot decode is the provider's fault, not the user's,
     so this reports ``upstream_error`` (retryable) rather than ``invalid_input``.
     """
-    try:
-        image = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
-    except InvalidInput as exc:
-        raise GenerationError(
-            FailureReason.UPSTREAM_ERROR, "The provider returned an image that could not be decoded"
-        ) from exc
-    return _encode_png(image)
+    return _encode_png(_decode_provider(data))
 
 
 def provider_outputs(data: bytes, max_side: int = DISPLAY_MAX_SIDE) -> tuple[bytes, bytes]:
@@ -168,20 +162,10 @@ def provider_outputs(data: bytes, max_side: int = DISPLAY_MAX_SIDE) -> tuple[byt
     A provider's 8-bit RGB(A) PNG is kept byte for byte as the reference (full quality, and no
     second encode on the hot path); anything else is normalised like ``decode_provider_image``.
     """
-    try:
-        image = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
-    except InvalidInput as exc:
-        raise GenerationError(
-            FailureReason.UPSTREAM_ERROR, "The provider returned an image that could not be decoded"
-        ) from exc
+    image = _decode_provider(data)
     as_is = data.startswith(b"\x89PNG\r\n\x1a\n") and image.mode in ("RGB", "RGBA")
     reference = data if as_is else _encode_png(image)
-    display = image.copy()
-    display.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    out = io.BytesIO()
-    display.save(out, format="WEBP", quality=DISPLAY_WEBP_QUALITY, method=DISPLAY_WEBP_METHOD,
-                 exact=False)
-    return reference, out.getvalue()
+    return reference, _encode_webp(image.copy(), max_side)
 
 
 def to_display_webp(data: bytes, max_side: int = DISPLAY_MAX_SIDE) -> bytes:
@@ -194,15 +178,24 @@ def to_display_webp(data: bytes, max_side: int = DISPLAY_MAX_SIDE) -> bytes:
     if max_side < 1:
         raise ValueError("max_side must be positive")
     image = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
-    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return _encode_webp(image, max_side)
+
+
+def _decode_provider(data: bytes) -> Image.Image:
+    try:
+        return _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
+    except InvalidInput as exc:
+        raise GenerationError(
+            FailureReason.UPSTREAM_ERROR, "The provider returned an image that could not be decoded"
+        ) from exc
+
+
+def _encode_webp(image: Image.Image, max_side: int) -> bytes:
+    """Shrink in place (reduce() first, then LANCZOS: fast and sharp) and encode as WebP."""
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
     out = io.BytesIO()
-    image.save(
-        out,
-        format="WEBP",
-        quality=DISPLAY_WEBP_QUALITY,
-        method=DISPLAY_WEBP_METHOD,
-        exact=False,
-    )
+    image.save(out, format="WEBP", quality=DISPLAY_WEBP_QUALITY, method=DISPLAY_WEBP_METHOD,
+               exact=False)
     return out.getvalue()
 
 

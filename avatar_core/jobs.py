@@ -25,7 +25,7 @@ from .models import Agent, AvatarVersion, Emotion, EmotionSet, Job, JobError
 from .prompts import TEMPLATE_VERSION, emotion_prompt, identity_prompt_text
 from .providers.base import ImageProvider, ImageRequest
 from .retry import BACKGROUND, AdaptiveLimiter, RetryPolicy
-from .storage import agents, emotion_variants, job_items, jobs, utcnow
+from .storage import emotion_variants, job_items, jobs, utcnow
 
 if TYPE_CHECKING:
     from .service import AvatarService
@@ -96,7 +96,7 @@ class BackgroundWork:
         """Make sure the current avatar's 8 variants exist or are on their way."""
         if self._stopping.is_set():
             return
-        version = self._current(agent_id)
+        version = self.service.current_version_of(agent_id)
         if version is None:
             return
         keys = self._keys(version)
@@ -132,22 +132,11 @@ class BackgroundWork:
                 with self._lock:
                     self._in_flight.discard((agent_id, key))
 
-    def _current(self, agent_id: int) -> AvatarVersion | None:
-        with self.service.engine.connect() as conn:
-            current = conn.scalar(sa.select(agents.c.current_version_id)
-                                  .where(agents.c.id == agent_id))
-        if current is None:
-            return None
-        try:
-            return self.service.version(agent_id, current)
-        except NotFound:
-            return None
-
     def _make_emotion(self, agent_id: int, version_id: int, emotion: str, key: str) -> None:
         try:
             if self._stopping.is_set():
                 return
-            version = self._current(agent_id)
+            version = self.service.current_version_of(agent_id)
             if version is None or version.id != version_id:
                 self._discard(agent_id, key)
                 return
@@ -165,7 +154,7 @@ class BackgroundWork:
                 def still_current(call: Callable[[], Any]) -> Any:
                     # Checked again once a slot is free: the base may have changed while queued.
                     def guarded() -> Any:
-                        latest = self._current(agent_id)
+                        latest = self.service.current_version_of(agent_id)
                         if latest is None or latest.id != version_id:
                             raise _StaleBase()
                         return call()
@@ -189,7 +178,7 @@ class BackgroundWork:
                        reference: bytes, display: bytes) -> None:
         service = self.service
         with service.blob_lock:
-            current = self._current(agent_id)
+            current = self.service.current_version_of(agent_id)
             if current is None or current.reference_blob != version.reference_blob:
                 self._discard(agent_id, key)  # the base changed while we worked: never shown
                 return
@@ -217,7 +206,7 @@ class BackgroundWork:
 
     def emotion_set(self, agent: Agent) -> EmotionSet:
         """Available variants in canonical order; ``version`` changes exactly with that set."""
-        version = self._current(agent.id)
+        version = self.service.current_version_of(agent.id)
         if version is None:
             return EmotionSet(agent_name=agent.name, emotions=[], version="none")
         keys = self._keys(version)
@@ -321,7 +310,7 @@ class BackgroundWork:
         service = self.service
         status, reason, message = "done", None, None
         try:
-            agent = next((a for a in service.list_agents() if a.id == agent_id), None)
+            agent = service.agent_by_id(agent_id)
             if agent is None:
                 status, message = "skipped", "agent was deleted"
             else:

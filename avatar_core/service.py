@@ -25,7 +25,7 @@ from .blobs import BlobStore
 from .config import PROVIDER_CHOICES, Settings
 from .defaults import default_fingerprint, default_prompt
 from .errors import BadRequest, Conflict, FailureReason, GenerationError, InvalidInput, NotFound
-from .keys import seed_for
+from .keys import digest, seed_for
 from .models import (
     AGENT_TYPES,
     Activity,
@@ -55,6 +55,12 @@ from .storage import (
 from .tokens import TokenStore
 
 __all__ = ["MAX_PROMPT_CHARS", "AvatarService", "ImageFile"]
+
+# Every column that names an image file; a file is in use while any of them names it.
+_BLOB_COLUMNS = (
+    avatar_versions.c.display_blob, avatar_versions.c.reference_blob, avatar_versions.c.style_blob,
+    emotion_variants.c.display_blob, emotion_variants.c.reference_blob,
+)
 
 MAX_PROMPT_CHARS = 500
 _SAVED_KEY = "gemini_api_key"
@@ -163,6 +169,12 @@ class AvatarService:
         if row is None:
             raise NotFound("Agent not found")
         return self._agent(row)
+
+    def agent_by_id(self, agent_id: int) -> Agent | None:
+        """The agent with this id, or None (it may have been deleted meanwhile)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(self._agent_query().where(agents.c.id == agent_id)).first()
+        return None if row is None else self._agent(row)
 
     def register_agent(self, name: str, display_name: str = "", type: str = "other",
                        description: str = "", avatar_prompt: str | None = None,
@@ -356,7 +368,7 @@ class AvatarService:
         request = ImageRequest(
             kind="identity", agent_name=agent.name, identity_prompt=prompt,
             prompt=identity_prompt_text(prompt), reference=style, style_image=style,
-            seed=seed_for(agent.name, prompt, imaging_digest(style)))
+            seed=seed_for(agent.name, prompt, digest(style) if style is not None else ""))
         with self._agent_lock(agent.id):
             ref_png, webp = self.produce(provider, request, policy)
             return self.commit_version(agent.id, provider, request, ref_png, webp, style)
@@ -365,7 +377,7 @@ class AvatarService:
         """A fresh variation of the current avatar, from its reference image."""
         agent = self.get_agent(name)
         with self._agent_lock(agent.id):
-            current = self._current_version(agent)
+            current = self.current_version_of(agent.id)
             if current is None:
                 raise NotFound("This agent has no avatar to vary; generate one first")
             provider = self.active_provider()
@@ -472,13 +484,15 @@ class AvatarService:
         return self._version(row, current)
 
     def current_version(self, name: str) -> AvatarVersion | None:
-        return self._current_version(self.get_agent(name))
+        return self.current_version_of(self.get_agent(name).id)
 
-    def _current_version(self, agent: Agent) -> AvatarVersion | None:
+    def current_version_of(self, agent_id: int) -> AvatarVersion | None:
+        """The agent's current version as of now (one query; None without an avatar)."""
         with self.engine.connect() as conn:
-            current = conn.scalar(sa.select(agents.c.current_version_id)
-                                  .where(agents.c.id == agent.id))
-        return None if current is None else self.version(agent.id, current)
+            row = conn.execute(sa.select(avatar_versions).join(
+                agents, agents.c.current_version_id == avatar_versions.c.id)
+                .where(agents.c.id == agent_id)).first()
+        return None if row is None else self._version(row, row.id)
 
     @staticmethod
     def _version(row: Any, current_id: int | None) -> AvatarVersion:
@@ -491,7 +505,7 @@ class AvatarService:
 
     def identity(self, name: str) -> dict[str, Any]:
         agent = self.get_agent(name)
-        version = self._current_version(agent)
+        version = self.current_version_of(agent.id)
         return {
             "agent_name": agent.name,
             "identity_prompt": version.identity_prompt if version else None,
@@ -658,34 +672,32 @@ class AvatarService:
         with self._locks_guard:
             return self._agent_locks.setdefault(agent_id, threading.Lock())
 
-    def _blob_names_of(self, agent_id: int) -> set[str]:
+    def _blob_names(self, *, agent_id: int | None = None,
+                    among: Iterable[str] | None = None) -> set[str]:
+        """Blob names rows refer to: all, one agent's, or those of ``among`` still in use."""
+        wanted = None if among is None else list(among)
+        names: set[str] = set()
         with self.engine.connect() as conn:
-            names: set[str] = set()
-            for row in conn.execute(sa.select(
-                    avatar_versions.c.display_blob, avatar_versions.c.reference_blob,
-                    avatar_versions.c.style_blob).where(avatar_versions.c.agent_id == agent_id)):
-                names.update(n for n in row if n)
-            for row in conn.execute(sa.select(
-                    emotion_variants.c.display_blob, emotion_variants.c.reference_blob)
-                    .where(emotion_variants.c.agent_id == agent_id)):
-                names.update(n for n in row if n)
+            for column in _BLOB_COLUMNS:
+                query = sa.select(column).distinct().where(column.is_not(None))
+                if agent_id is not None:
+                    query = query.where(column.table.c.agent_id == agent_id)
+                if wanted is not None:
+                    query = query.where(column.in_(wanted))
+                names.update(conn.scalars(query))
         return names
 
+    def _blob_names_of(self, agent_id: int) -> set[str]:
+        return self._blob_names(agent_id=agent_id)
+
     def referenced_blobs(self) -> set[str]:
-        with self.engine.connect() as conn:
-            names: set[str] = set()
-            for column in (avatar_versions.c.display_blob, avatar_versions.c.reference_blob,
-                           avatar_versions.c.style_blob, emotion_variants.c.display_blob,
-                           emotion_variants.c.reference_blob):
-                names.update(n for n in conn.scalars(sa.select(column).distinct()) if n)
-        return names
+        return self._blob_names()
 
     def _delete_unreferenced(self, candidates: Iterable[str]) -> None:
         """Delete files no row names any more (caller holds ``blob_lock``)."""
-        referenced = self.referenced_blobs()
-        for name in candidates:
-            if name not in referenced:
-                self.blobs.delete(name)
+        candidates = set(candidates)
+        for name in candidates - self._blob_names(among=candidates):
+            self.blobs.delete(name)
 
     def collect_garbage(self) -> int:
         """Remove files no row names (left by a crash between file write and commit)."""
@@ -710,8 +722,3 @@ def _check_activity(started_at: datetime, ended_at: datetime | None, kind: str,
     if (ended_at is None) != (status == ActivityStatus.RUNNING):
         raise BadRequest("A running activity has no ended_at; a finished one needs it")
 
-
-def imaging_digest(data: bytes | None) -> str:
-    from .keys import digest
-
-    return digest(data) if data is not None else ""
