@@ -376,8 +376,7 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
     def get_emotion(name: str, emotion: str, request: Request, svc: Service,
                     k: str | None = None) -> Response:
         image = svc.emotion_image(name, emotion)
-        key = svc.emotions(name).keys.get(emotion)
-        return image_response(request, image, versioned=k is not None and k == key)
+        return image_response(request, image, versioned=k is not None and k == image.key)
 
     # --- avatar writes ---
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,11 +69,12 @@ _SAVED_PROVIDER = "provider"
 
 @dataclass(frozen=True)
 class ImageFile:
-    """Bytes to serve plus the digest that names them (ETag, cache key)."""
+    """Bytes to serve plus the digest that names them (ETag); ``key``, an emotion's stable key."""
 
     data: bytes
     digest: str
     media_type: str
+    key: str | None = None
 
 
 def validate_prompt(prompt: str | None) -> str:
@@ -556,10 +557,7 @@ class AvatarService:
         found = self.emotions(name)
         if emotion not in found.emotions:
             raise NotFound(f"The {emotion} variant is not available (yet)")
-        return self._file(found.blobs[emotion])
-
-    def blob_file(self, blob: str) -> ImageFile:
-        return self._file(blob)
+        return replace(self._file(found.blobs[emotion]), key=found.keys[emotion])
 
     def _file(self, blob: str) -> ImageFile:
         try:
