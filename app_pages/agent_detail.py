@@ -3,7 +3,6 @@
 import streamlit as st
 
 from avatar_core import ui, urls
-from avatar_core.errors import AvatarError
 from avatar_core.service import MAX_PROMPT_CHARS
 
 service = ui.get_service()
@@ -50,17 +49,10 @@ def generate_dialog(name: str) -> None:
         st.image(upload.getvalue(), caption="Reference preview", width=160)
     if st.button("Generate", type="primary", key="detail_gen_submit",
                  icon=":material/auto_awesome:"):
-        try:
-            with st.spinner("Generating… (up to about 20 s)"):
-                service.generate(name, prompt,
-                                 reference=upload.getvalue() if upload is not None else None)
-        except AvatarError as exc:
-            ui.show_error(exc)
-        else:
-            close_generate_dialog()
-            ui.refresh_data()
-            st.session_state["detail_flash"] = "New avatar generated; emotions follow shortly."
-            st.rerun()
+        reference = upload.getvalue() if upload is not None else None
+        ui.act(lambda: service.generate(name, prompt, reference=reference), "detail_flash",
+               "New avatar generated; emotions follow shortly.",
+               spinner="Generating… (up to about 20 s)", forget=("detail_dialog_for",))
 
 
 dialog_open = st.session_state.get("detail_dialog_for") == name
@@ -104,15 +96,8 @@ with info_col:
     if buttons[1].button("Regenerate", key="detail_regenerate", width="stretch",
                          disabled=not unlocked or not agent.has_avatar,
                          help="A fresh variation of the current avatar"):
-        try:
-            with st.spinner("Making a fresh variation…"):
-                service.regenerate(name)
-        except AvatarError as exc:
-            ui.show_error(exc)
-        else:
-            ui.refresh_data()
-            st.session_state["detail_flash"] = "Fresh variation generated."
-            st.rerun()
+        ui.act(lambda: service.regenerate(name), "detail_flash", "Fresh variation generated.",
+               spinner="Making a fresh variation…")
     if buttons[2].button("Remove", key="detail_remove", width="stretch",
                          disabled=not unlocked or not agent.has_avatar):
         st.session_state["detail_confirm_remove"] = name
@@ -123,14 +108,7 @@ with info_col:
         yes, no = st.columns(2)
         if yes.button("Yes, remove", type="primary", key="detail_remove_yes"):
             st.session_state.pop("detail_confirm_remove", None)
-            try:
-                service.remove_avatar(name)
-            except AvatarError as exc:
-                ui.show_error(exc)
-            else:
-                ui.refresh_data()
-                st.session_state["detail_flash"] = "Avatar removed."
-                st.rerun()
+            ui.act(lambda: service.remove_avatar(name), "detail_flash", "Avatar removed.")
         if no.button("Cancel", key="detail_remove_no"):
             st.session_state.pop("detail_confirm_remove", None)
             st.rerun()
@@ -160,11 +138,5 @@ for version in versions:
                   f"({version.model}){default}  \n{version.identity_prompt}")
     if not version.current and action.button("Restore", key=f"detail_restore_{version.id}",
                                              disabled=not unlocked):
-        try:
-            service.restore(name, version.id)
-        except AvatarError as exc:
-            ui.show_error(exc)
-        else:
-            ui.refresh_data()
-            st.session_state["detail_flash"] = f"Version #{version.id} restored."
-            st.rerun()
+        ui.act(lambda v=version.id: service.restore(name, v), "detail_flash",
+               f"Version #{version.id} restored.")

@@ -47,13 +47,7 @@ with keys_tab:
                                     help="Stored in the database; overrides GEMINI_API_KEY. "
                                     "Never shown again.")
             if st.form_submit_button("Save key"):
-                try:
-                    service.save_gemini_key(new_key)
-                except AvatarError as exc:
-                    ui.show_error(exc)
-                else:
-                    st.session_state["settings_flash"] = "Key saved."
-                    st.rerun()
+                ui.act(lambda: service.save_gemini_key(new_key), "settings_flash", "Key saved.")
         test_col, remove_col = st.columns(2)
         if test_col.button("Test key", key="settings_key_test", disabled=not masked,
                            help="One real, small generation with the configured key"):
@@ -195,18 +189,12 @@ with agents_tab:
             display_to = st.text_input("New display name (optional)",
                                        key="settings_rename_display")
             if st.form_submit_button("Rename", disabled=not unlocked):
-                try:
-                    renamed = service.update_agent(
-                        picked, new_name=rename_to.strip() or None,
-                        display_name=display_to.strip() or None)
-                except AvatarError as exc:
-                    ui.show_error(exc)
-                else:
-                    ui.refresh_data()
-                    st.session_state.pop("settings_edit_agent", None)
-                    st.session_state["settings_agents_flash"] = (
-                        f"Renamed {picked} to {renamed.name} ({renamed.display_name}).")
-                    st.rerun()
+                ui.act(lambda: service.update_agent(picked, new_name=rename_to.strip() or None,
+                                                    display_name=display_to.strip() or None),
+                       "settings_agents_flash",
+                       lambda renamed: f"Renamed {picked} to {renamed.name} "
+                                       f"({renamed.display_name}).",
+                       forget=("settings_edit_agent",))
         if st.button("Delete agent…", key="settings_delete", disabled=not unlocked):
             st.session_state["settings_confirm_delete"] = picked
         if st.session_state.get("settings_confirm_delete") == picked:
@@ -215,15 +203,8 @@ with agents_tab:
             yes, no = st.columns(2)
             if yes.button("Yes, delete", type="primary", key="settings_delete_yes"):
                 st.session_state.pop("settings_confirm_delete", None)
-                try:
-                    service.delete_agent(picked)
-                except AvatarError as exc:
-                    ui.show_error(exc)
-                else:
-                    ui.refresh_data()
-                    st.session_state.pop("settings_edit_agent", None)
-                    st.session_state["settings_agents_flash"] = f"Deleted {picked}."
-                    st.rerun()
+                ui.act(lambda: service.delete_agent(picked), "settings_agents_flash",
+                       f"Deleted {picked}.", forget=("settings_edit_agent",))
             if no.button("Cancel", key="settings_delete_no"):
                 st.session_state.pop("settings_confirm_delete", None)
                 st.rerun()

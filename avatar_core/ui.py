@@ -14,9 +14,11 @@ for the same writes, so the UI is no way around it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from html import escape
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -44,6 +46,7 @@ __all__ = [
     "DATA_TTL_S",
     "DEMO_BANNER",
     "ROWS_PER_PAGE",
+    "act",
     "activity_frame_for",
     "admin_unlocked",
     "agent_label",
@@ -66,6 +69,7 @@ __all__ = [
     "unlock_admin",
 ]
 
+T = TypeVar("T")
 ADMIN_KEY = "admin_token"  # session_state key holding the entered admin token
 DEMO_BANNER = "Demo mode: no admin token configured, admin actions are open"
 DATA_TTL_S = 10  # the dashboard may lag writes made through the API by this much
@@ -123,6 +127,27 @@ def show_error(exc: AvatarError) -> None:
                  icon=":material/warning:")
     else:
         st.error(exc.detail, icon=":material/warning:")
+
+
+def act(action: Callable[[], T], flash_key: str, message: str | Callable[[T], str], *,
+        spinner: str | None = None, forget: Iterable[str] = ()) -> None:
+    """Run a service action for a button: on failure show the error in place; on success
+    refresh the cached data, forget the ``forget`` session keys, leave ``message`` for the next
+    run under ``flash_key`` and rerun."""
+    try:
+        if spinner:
+            with st.spinner(spinner):
+                result = action()
+        else:
+            result = action()
+    except AvatarError as exc:
+        show_error(exc)
+        return
+    refresh_data()
+    for key in forget:
+        st.session_state.pop(key, None)
+    st.session_state[flash_key] = message(result) if callable(message) else message
+    st.rerun()
 
 
 # --- admin lock -----------------------------------------------------------------------------
