@@ -310,27 +310,26 @@ class BackgroundWork:
         service = self.service
         status, reason, message = "done", None, None
         try:
-            agent = service.agent_by_id(agent_id)
-            if agent is None:
-                status, message = "skipped", "agent was deleted"
-            else:
-                with service._agent_lock(agent_id):
-                    agent = service.get_agent(agent.name)
-                    target = service.default_target(agent, provider)
-                    if target is None:
-                        status, message = "skipped", "has a custom or up-to-date avatar"
-                    else:
-                        prompt, fingerprint = target
-                        request = ImageRequest(
-                            kind="identity", agent_name=agent.name, identity_prompt=prompt,
-                            prompt=identity_prompt_text(prompt), seed=seed_for(agent.name, prompt))
-                        reference, display = service.produce(provider, request, self.policy,
-                                                             run=self.limiter.run)
-                        if self._stopping.is_set():
-                            return
-                        service.commit_version(agent_id, provider, request, reference, display,
-                                               None, is_default=True, fingerprint=fingerprint,
-                                               schedule_emotions=False)
+            # Read under the agent's lock: a rename, a custom avatar or a delete may have landed.
+            with service._agent_lock(agent_id):
+                agent = service.agent_by_id(agent_id)
+                target = None if agent is None else service.default_target(agent, provider)
+                if agent is None:
+                    status, message = "skipped", "agent was deleted"
+                elif target is None:
+                    status, message = "skipped", "has a custom or up-to-date avatar"
+                else:
+                    prompt, fingerprint = target
+                    request = ImageRequest(
+                        kind="identity", agent_name=agent.name, identity_prompt=prompt,
+                        prompt=identity_prompt_text(prompt), seed=seed_for(agent.name, prompt))
+                    reference, display = service.produce(provider, request, self.policy,
+                                                         run=self.limiter.run)
+                    if self._stopping.is_set():
+                        return
+                    service.commit_version(agent_id, provider, request, reference, display,
+                                           None, is_default=True, fingerprint=fingerprint,
+                                           schedule_emotions=False)
         except Exception as exc:
             error = to_generation_error(exc)
             status, reason, message = "failed", error.reason.value, error.detail
