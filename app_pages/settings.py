@@ -4,9 +4,9 @@ import streamlit as st
 
 from avatar_core import ui
 from avatar_core.agent_import import import_agents, parse_agent_file
-from avatar_core.config import PROVIDER_CHOICES
-from avatar_core.errors import AvatarError, FailureReason
-from avatar_core.models import AGENT_TYPES
+from avatar_core.foundation.config import PROVIDER_CHOICES
+from avatar_core.foundation.errors import AvatarError, FailureReason
+from avatar_core.foundation.models import AGENT_TYPES
 
 service = ui.get_service()
 st.title("Settings")

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import AvatarError, BadRequest
+from .foundation.errors import AvatarError, BadRequest
 
 if TYPE_CHECKING:
     from .service import AvatarService

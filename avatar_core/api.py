@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import urls
-from .errors import (
+from .foundation.errors import (
     AvatarError,
     FailureReason,
     Forbidden,
@@ -29,8 +29,8 @@ from .errors import (
     InvalidInput,
     Unauthorized,
 )
-from .imaging import MAX_UPLOAD_BYTES
-from .models import Agent, AvatarVersion, Job
+from .foundation.imaging import MAX_UPLOAD_BYTES
+from .foundation.models import Agent, AvatarVersion, Job
 from .service import AvatarService, ImageFile
 from .tokens import Role
 

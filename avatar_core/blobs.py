@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .keys import digest
+from .foundation.keys import digest
 
 __all__ = ["TEMP_PREFIX", "BlobStore"]
 

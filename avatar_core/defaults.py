@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .prompts import TEMPLATE_VERSION
+from .foundation.prompts import TEMPLATE_VERSION
 
 __all__ = ["OTHER_STYLES", "TYPE_STYLES", "default_fingerprint", "default_prompt"]
 

@@ -12,8 +12,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from .keys import seed_for
-from .models import AGENT_TYPES, ActivityKind, ActivityStatus
+from .foundation.keys import seed_for
+from .foundation.models import AGENT_TYPES, ActivityKind, ActivityStatus
 
 __all__ = ["DEMO_AGENTS", "DemoAgent", "demo_activities", "scale_activities"]
 

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .errors import FailureReason, GenerationError, NotFound, to_generation_error
-from .keys import emotion_key, seed_for
-from .models import Agent, AvatarVersion, Emotion, EmotionSet, Job, JobError
-from .prompts import TEMPLATE_VERSION, emotion_prompt, identity_prompt_text
+from .foundation.errors import FailureReason, GenerationError, NotFound, to_generation_error
+from .foundation.keys import emotion_key, seed_for
+from .foundation.models import Agent, AvatarVersion, Emotion, EmotionSet, Job, JobError
+from .foundation.prompts import TEMPLATE_VERSION, emotion_prompt, identity_prompt_text
 from .providers.base import ImageProvider, ImageRequest
 from .retry import BACKGROUND, AdaptiveLimiter, RetryPolicy
 from .storage import emotion_variants, job_items, jobs, utcnow

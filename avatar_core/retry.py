@@ -24,7 +24,12 @@ from tenacity import (
     stop_after_delay,
 )
 
-from .errors import FailureReason, GenerationError, retry_after_seconds, to_generation_error
+from .foundation.errors import (
+    FailureReason,
+    GenerationError,
+    retry_after_seconds,
+    to_generation_error,
+)
 
 __all__ = ["BACKGROUND", "INTERACTIVE", "AdaptiveLimiter", "RetryPolicy", "call_with_retry"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from .config import Settings
+from .foundation.config import Settings
 from .service import AvatarService
 
 __all__ = ["reset_shared_service", "shared_service"]

@@ -20,13 +20,21 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from . import demo, imaging, urls
+from . import demo, urls
 from .blobs import BlobStore
-from .config import PROVIDER_CHOICES, Settings
 from .defaults import default_fingerprint, default_prompt
-from .errors import BadRequest, Conflict, FailureReason, GenerationError, InvalidInput, NotFound
-from .keys import digest, seed_for
-from .models import (
+from .foundation import imaging
+from .foundation.config import PROVIDER_CHOICES, Settings
+from .foundation.errors import (
+    BadRequest,
+    Conflict,
+    FailureReason,
+    GenerationError,
+    InvalidInput,
+    NotFound,
+)
+from .foundation.keys import digest, seed_for
+from .foundation.models import (
     AGENT_TYPES,
     Activity,
     ActivityKind,
@@ -38,7 +46,7 @@ from .models import (
     Job,
     validate_name,
 )
-from .prompts import TEMPLATE_VERSION, identity_prompt_text, variation_prompt
+from .foundation.prompts import TEMPLATE_VERSION, identity_prompt_text, variation_prompt
 from .providers.base import ImageProvider, ImageRequest
 from .providers.builtin import BuiltinProvider
 from .retry import INTERACTIVE, RetryPolicy, call_with_retry

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .models import Activity, Agent
+from .foundation.models import Activity, Agent
 
 __all__ = [
     "COLUMNS",

@@ -16,7 +16,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .errors import BadRequest, NotFound
+from .foundation.errors import BadRequest, NotFound
 from .storage import tokens, utcnow
 
 __all__ = ["Role", "TokenInfo", "TokenStore"]

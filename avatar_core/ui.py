@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from .errors import AvatarError, GenerationError
+from .foundation.errors import AvatarError, GenerationError
+from .foundation.models import Agent, Job
 from .jobs import failures_by_reason
-from .models import Agent, Job
 from .runtime import shared_service
 from .service import AvatarService
 from .timeline import (

@@ -6,7 +6,7 @@ forever; a new image means a new URL.
 
 from __future__ import annotations
 
-from .models import Agent, EmotionSet
+from .foundation.models import Agent, EmotionSet
 
 __all__ = ["avatar_url", "emotion_url", "job_url", "reference_url"]
 

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from avatar_core.config import Settings  # noqa: E402
+from avatar_core.foundation.config import Settings  # noqa: E402
 from avatar_core.service import AvatarService  # noqa: E402
 
 

@@ -39,7 +39,7 @@ AGENT = "atlas"
 def serve(kind: str, port: int, data_dir: str) -> None:
     import uvicorn
 
-    from avatar_core.config import Settings
+    from avatar_core.foundation.config import Settings
     from avatar_core.service import AvatarService
 
     service = AvatarService(Settings.from_mapping({
@@ -139,7 +139,7 @@ def measure(port: int, path: str, expect: int, clients: int, seconds: float,
 
 def prepare(data_dir: str) -> tuple[str, str, int]:
     """One generated avatar; returns (versioned URL path, ETag, size in bytes)."""
-    from avatar_core.config import Settings
+    from avatar_core.foundation.config import Settings
     from avatar_core.service import AvatarService
 
     service = AvatarService(Settings.from_mapping({

@@ -17,8 +17,8 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from avatar_core.keys import seed_for  # noqa: E402
-from avatar_core.models import Emotion  # noqa: E402
+from avatar_core.foundation.keys import seed_for  # noqa: E402
+from avatar_core.foundation.models import Emotion  # noqa: E402
 from avatar_core.providers.base import ImageRequest  # noqa: E402
 from avatar_core.providers.builtin import BuiltinProvider  # noqa: E402
 

@@ -29,7 +29,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from avatar_core.config import Settings  # noqa: E402
+from avatar_core.foundation.config import Settings  # noqa: E402
 from avatar_core.service import AvatarService  # noqa: E402
 
 ServiceFactory = Callable[..., AvatarService]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from avatar_core.config import Settings
+from avatar_core.foundation.config import Settings
 from avatar_core.service import AvatarService
 
 

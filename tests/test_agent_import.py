@@ -7,7 +7,7 @@ import json
 import pytest
 
 from avatar_core.agent_import import import_agents, parse_agent_file
-from avatar_core.errors import BadRequest
+from avatar_core.foundation.errors import BadRequest
 
 CSV = (
     "name,display_name,type,description,avatar_prompt,is_system\n"

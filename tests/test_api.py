@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from avatar_core import runtime
 from avatar_core.api import create_api
-from avatar_core.models import Emotion
+from avatar_core.foundation.models import Emotion
 from avatar_core.service import AvatarService
 from tests import corpus
 from tests.conftest import wait_until

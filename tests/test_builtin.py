@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from avatar_core.errors import InvalidInput
-from avatar_core.models import Emotion
+from avatar_core.foundation.errors import InvalidInput
+from avatar_core.foundation.models import Emotion
 from avatar_core.providers.base import ImageProvider, ImageRequest
 from avatar_core.providers.builtin import BuiltinProvider, design
 
@@ -84,7 +84,7 @@ def test_same_request_gives_identical_bytes() -> None:
 @pytest.mark.slow
 def test_identical_bytes_across_processes_and_hash_seeds() -> None:
     code = (
-        "import hashlib; from avatar_core.models import Emotion;"
+        "import hashlib; from avatar_core.foundation.models import Emotion;"
         "from avatar_core.providers.base import ImageRequest;"
         "from avatar_core.providers.builtin import BuiltinProvider;"
         "r = ImageRequest(kind='emotion', agent_name='atlas', identity_prompt='friendly robot',"

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from avatar_core.errors import AvatarError
+from avatar_core.foundation.errors import AvatarError
 from tests.conftest import wait_until
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 from avatar_core.demo import DEMO_AGENTS, demo_activities, scale_activities
-from avatar_core.models import AGENT_TYPES, NAME_PATTERN, ActivityKind, ActivityStatus
+from avatar_core.foundation.models import AGENT_TYPES, NAME_PATTERN, ActivityKind, ActivityStatus
 
 # A Wednesday afternoon: the day before it holds both working hours and a night.
 NOW = datetime(2025, 5, 28, 15, 30, tzinfo=UTC)

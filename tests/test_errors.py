@@ -12,7 +12,7 @@ import pytest
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from avatar_core.errors import (
+from avatar_core.foundation.errors import (
     FailureReason,
     GenerationError,
     InvalidInput,

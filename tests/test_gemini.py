@@ -18,7 +18,7 @@ import pytest
 from gemini_server import GeminiStub, refused_url
 from PIL import Image
 
-from avatar_core.errors import FailureReason, GenerationError
+from avatar_core.foundation.errors import FailureReason, GenerationError
 from avatar_core.providers import ImageProvider, ImageRequest
 from avatar_core.providers.gemini import GeminiProvider, client_for, close_clients
 

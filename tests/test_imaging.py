@@ -12,8 +12,8 @@ import corpus
 import pytest
 from PIL import Image, ImageFile
 
-from avatar_core.errors import FailureReason, GenerationError, InvalidInput
-from avatar_core.imaging import (
+from avatar_core.foundation.errors import FailureReason, GenerationError, InvalidInput
+from avatar_core.foundation.imaging import (
     DISPLAY_MAX_SIDE,
     MAX_PIXELS,
     MAX_UPLOAD_BYTES,

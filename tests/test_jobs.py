@@ -10,9 +10,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from avatar_core.foundation.keys import emotion_key
+from avatar_core.foundation.prompts import TEMPLATE_VERSION
 from avatar_core.jobs import EMOTIONS
-from avatar_core.keys import emotion_key
-from avatar_core.prompts import TEMPLATE_VERSION
 from avatar_core.storage import emotion_variants
 from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
@@ -205,7 +205,7 @@ def test_bulk_failures_are_reported_by_reason(gemini, stub):
 def test_bulk_without_a_key_fails_with_not_configured(make_service):
     service = make_service(AVATARS_PROVIDER="gemini")
     service.register_agent("alpha")
-    from avatar_core.errors import FailureReason, GenerationError
+    from avatar_core.foundation.errors import FailureReason, GenerationError
 
     with pytest.raises(GenerationError) as caught:
         service.generate_defaults(wait=True)

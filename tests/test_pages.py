@@ -19,7 +19,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from avatar_core import runtime
-from avatar_core.errors import FailureReason
+from avatar_core.foundation.errors import FailureReason
 from avatar_core.ui import DEMO_BANNER
 from tests.gemini_server import GeminiStub
 

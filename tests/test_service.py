@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from avatar_core.errors import (
+from avatar_core.foundation.errors import (
     BadRequest,
     Conflict,
     FailureReason,

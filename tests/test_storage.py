@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from avatar_core.blobs import TEMP_PREFIX, BlobStore
-from avatar_core.keys import digest
+from avatar_core.foundation.keys import digest
 from avatar_core.storage import MIGRATIONS, create_engine, migrate, schema_migrations
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from avatar_core.demo import DEMO_AGENTS, demo_activities, scale_activities
-from avatar_core.models import Activity
+from avatar_core.foundation.models import Activity
 from avatar_core.timeline import (
     COLUMNS,
     MAX_BARS_PER_ROW,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-from ..models import Emotion
+from ..foundation.models import Emotion
 
 __all__ = ["GeneratedImage", "ImageProvider", "ImageRequest", "RequestKind"]
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
 
-from ..errors import InvalidInput
-from ..keys import seed_for
+from ..foundation.errors import InvalidInput
+from ..foundation.keys import seed_for
 from .base import GeneratedImage, ImageRequest
 from .robot_parts import (
     EXPRESSIONS,

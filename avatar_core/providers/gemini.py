@@ -32,8 +32,8 @@ from google.genai import errors as genai_errors
 from google.genai import types
 from PIL import Image, UnidentifiedImageError
 
-from ..config import DEFAULT_GEMINI_MODEL, DEFAULT_GEMINI_TIMEOUT_S
-from ..errors import (
+from ..foundation.config import DEFAULT_GEMINI_MODEL, DEFAULT_GEMINI_TIMEOUT_S
+from ..foundation.errors import (
     FailureReason,
     GenerationError,
     InvalidInput,

@@ -37,6 +37,7 @@ from PIL import (
 )
 
 from .errors import FailureReason, GenerationError, InvalidInput
+from .limits import MAX_PIXELS, MAX_UPLOAD_BYTES
 
 __all__ = [
     "ACCEPTED_MIME_TYPES",
@@ -55,12 +56,6 @@ __all__ = [
     "to_display_webp",
     "validate_upload",
 ]
-
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-"""Uploads above this are refused before any decoding (DESIGN: Limits)."""
-
-MAX_PIXELS = 40_000_000
-"""Decoded-pixel cap for uploads: 40 MP is a large phone photo; beyond that is abuse."""
 
 PROVIDER_MAX_BYTES = 64 * 1024 * 1024
 """Generous cap for what a provider returns; a 4K PNG is well below it."""

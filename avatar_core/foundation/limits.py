@@ -1,0 +1,64 @@
+"""Every size limit of the product, named once.
+
+The API's request models, the service's checks, the storage columns and the page widgets all
+read these, so a limit can only change in one place and every surface agrees on it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "API_KEY_MAX_CHARS",
+    "DESCRIPTION_MAX_CHARS",
+    "DISPLAY_NAME_MAX_CHARS",
+    "ENUM_TEXT_MAX_CHARS",
+    "ERROR_QUOTE_CHARS",
+    "FORM_OVERHEAD_BYTES",
+    "IMPORT_MAX_ROWS",
+    "JSON_BODY_MAX_BYTES",
+    "MAX_PIXELS",
+    "MAX_UPLOAD_BYTES",
+    "MESSAGE_MAX_CHARS",
+    "NAME_MAX_CHARS",
+    "PROMPT_MAX_CHARS",
+    "SUMMARY_MAX_CHARS",
+    "TOKEN_NAME_MAX_CHARS",
+]
+
+NAME_MAX_CHARS = 63
+"""An agent's slug: ``^[a-z0-9][a-z0-9_-]{0,62}$``."""
+
+DISPLAY_NAME_MAX_CHARS = 200
+DESCRIPTION_MAX_CHARS = 2000
+
+PROMPT_MAX_CHARS = 500
+"""Identity prompts (and an agent's seed avatar prompt), after stripping."""
+
+SUMMARY_MAX_CHARS = 500
+"""An activity's summary line on the timeline."""
+
+ENUM_TEXT_MAX_CHARS = 40
+"""Free text that must name one of a fixed set (agent type, activity kind and status)."""
+
+TOKEN_NAME_MAX_CHARS = 100
+API_KEY_MAX_CHARS = 200
+
+MESSAGE_MAX_CHARS = 500
+"""A stored failure message (job items, emotion variants)."""
+
+ERROR_QUOTE_CHARS = 40
+"""How much of a user's input an error message may quote back."""
+
+IMPORT_MAX_ROWS = 5000
+"""Agents in one import file."""
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+"""Uploaded images; refused before any decoding."""
+
+MAX_PIXELS = 40_000_000
+"""Decoded-pixel cap for uploads: 40 MP is a large phone photo; beyond that is abuse."""
+
+FORM_OVERHEAD_BYTES = 64 * 1024
+"""Multipart boundaries, part headers and text fields on top of an uploaded file."""
+
+JSON_BODY_MAX_BYTES = 1024 * 1024
+"""JSON request bodies."""
