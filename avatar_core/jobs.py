@@ -25,7 +25,7 @@ from .foundation.models import Agent, AvatarVersion, Emotion, EmotionSet, Job, J
 from .foundation.prompts import TEMPLATE_VERSION, emotion_prompt, identity_prompt_text
 from .providers.base import ImageProvider, ImageRequest
 from .retry import BACKGROUND, AdaptiveLimiter, RetryPolicy
-from .storage import emotion_variants, job_items, jobs, utcnow
+from .storage.schema import emotion_variants, job_items, jobs, utcnow
 
 if TYPE_CHECKING:
     from .service import AvatarService

@@ -21,7 +21,6 @@ import pandas as pd
 import sqlalchemy as sa
 
 from . import demo, urls
-from .blobs import BlobStore
 from .defaults import default_fingerprint, default_prompt
 from .foundation import imaging
 from .foundation.config import PROVIDER_CHOICES, Settings
@@ -50,7 +49,8 @@ from .foundation.prompts import TEMPLATE_VERSION, identity_prompt_text, variatio
 from .providers.base import ImageProvider, ImageRequest
 from .providers.builtin import BuiltinProvider
 from .retry import INTERACTIVE, RetryPolicy, call_with_retry
-from .storage import (
+from .storage.blobs import LocalBlobStore
+from .storage.schema import (
     activities,
     agents,
     avatar_versions,
@@ -105,7 +105,7 @@ class AvatarService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = create_engine(settings.database_url)
-        self.blobs = BlobStore(settings.data_dir / "blobs")
+        self.blobs = LocalBlobStore(settings.data_dir / "blobs")
         self.tokens = TokenStore(self.engine, settings.admin_token)
         self.builtin = BuiltinProvider()
         self.blob_lock = threading.RLock()

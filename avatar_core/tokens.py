@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .foundation.errors import BadRequest, NotFound
-from .storage import tokens, utcnow
+from .storage.schema import tokens, utcnow
 
 __all__ = ["Role", "TokenInfo", "TokenStore"]
 

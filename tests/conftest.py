@@ -40,11 +40,12 @@ def make_service(tmp_path: Path) -> Iterator[ServiceFactory]:
     """Build started services on a SQLite file under tmp_path; all are closed at teardown."""
     made: list[AvatarService] = []
 
-    def factory(data_dir: Path | None = None, **options: str) -> AvatarService:
+    def factory(data_dir: Path | None = None, *, resume: bool = True,
+                **options: str) -> AvatarService:
         values = {"AVATARS_DATA_DIR": str(data_dir or tmp_path / "data"), "AVATARS_DEMO": "0",
                   "AVATARS_PROVIDER": "builtin", "AVATARS_CONCURRENCY": "4"}
         values.update(options)
-        service = AvatarService(Settings.from_mapping(values)).start()
+        service = AvatarService(Settings.from_mapping(values)).start(resume=resume)
         made.append(service)
         return service
 

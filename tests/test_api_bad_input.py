@@ -17,8 +17,8 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from avatar_core.api import create_api
-from avatar_core.blobs import TEMP_PREFIX
 from avatar_core.service import AvatarService
+from avatar_core.storage.blobs import TEMP_PREFIX
 from tests import corpus
 
 ADMIN = "admin-secret-for-tests"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from avatar_core.blobs import TEMP_PREFIX
 from avatar_core.demo import DEMO_AGENTS
+from avatar_core.storage.blobs import TEMP_PREFIX
 from tests.live_server import LiveServer
 
 ADMIN = "server-test-admin-token"

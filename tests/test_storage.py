@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from avatar_core.blobs import TEMP_PREFIX, BlobStore
 from avatar_core.foundation.keys import digest
-from avatar_core.storage import MIGRATIONS, create_engine, migrate, schema_migrations
+from avatar_core.storage.blobs import TEMP_PREFIX, LocalBlobStore
+from avatar_core.storage.schema import MIGRATIONS, create_engine, migrate, schema_migrations
 
 
 def test_migrations_apply_once_and_record_versions(tmp_path):
@@ -30,7 +30,7 @@ def test_sqlite_runs_in_wal_with_busy_timeout_and_foreign_keys(tmp_path):
 
 
 def test_blob_put_is_content_addressed_and_idempotent(tmp_path):
-    store = BlobStore(tmp_path / "blobs")
+    store = LocalBlobStore(tmp_path / "blobs")
     name = store.put(b"hello", "png")
     assert name == f"{digest(b'hello')}.png"
     assert store.put(b"hello", "png") == name
@@ -40,7 +40,7 @@ def test_blob_put_is_content_addressed_and_idempotent(tmp_path):
 
 
 def test_blob_names_are_validated_before_touching_the_file_system(tmp_path):
-    store = BlobStore(tmp_path / "blobs")
+    store = LocalBlobStore(tmp_path / "blobs")
     for bad in ("../../etc/passwd", "x.png", f"{'a' * 64}.exe", f"../{'a' * 64}.png"):
         try:
             store.path(bad)
@@ -50,7 +50,7 @@ def test_blob_names_are_validated_before_touching_the_file_system(tmp_path):
 
 
 def test_temp_files_are_swept(tmp_path):
-    store = BlobStore(tmp_path / "blobs")
+    store = LocalBlobStore(tmp_path / "blobs")
     (tmp_path / "blobs" / "ab").mkdir()
     (tmp_path / "blobs" / "ab" / f"{TEMP_PREFIX}half").write_bytes(b"half-written")
     assert store.sweep_temp_files() == 1
