@@ -2,7 +2,7 @@
 
 The server loads this module to find ``app``; Streamlit then runs it as ``__main__`` on every
 rerun, so the UI lives under the ``__main__`` guard and no state lives here (it is in
-``avatar_core.runtime``).
+``avatar_core.runtime``). The API is ``avatar_api``; the pages' glue is ``avatar_ui``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 
-from avatar_core.api import create_api
+from avatar_api import create_api
 from avatar_core.runtime import reset_shared_service, shared_service
 
 
@@ -33,7 +33,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
 app = st.App("app.py", routes=[Mount("/api", app=create_api(shared_service))], lifespan=lifespan)
 
 if __name__ == "__main__":
-    from avatar_core.ui import draw_frame
+    from avatar_ui.frame import draw_frame
 
     st.set_page_config(page_title="Agent Avatars", page_icon="🤖", layout="wide")
     navigation = st.navigation([

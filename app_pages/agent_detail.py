@@ -2,10 +2,17 @@
 
 import streamlit as st
 
-from avatar_core import ui, urls
-from avatar_core.service import MAX_PROMPT_CHARS
+from avatar_core.domain import urls
+from avatar_core.domain.emotions import emotion_at
+from avatar_core.domain.tiles import agent_label
+from avatar_core.foundation.limits import PROMPT_MAX_CHARS
+from avatar_ui.actions import act
+from avatar_ui.admin import admin_unlocked, require_admin
+from avatar_ui.avatars import avatar_html
+from avatar_ui.cycle import emotion_tick
+from avatar_ui.service import get_service
 
-service = ui.get_service()
+service = get_service()
 st.title("Agent Detail")
 
 agents = {agent.name: agent for agent in service.list_agents()}
@@ -20,12 +27,12 @@ if wanted and wanted not in agents:
     st.warning(f"Agent {wanted!r} not found; showing another one.")
 elif wanted and wanted != st.session_state.get("detail_synced"):
     st.session_state["detail_agent"] = wanted
-name = st.selectbox("Agent", list(agents), format_func=lambda n: ui.agent_label(agents[n]),
+name = st.selectbox("Agent", list(agents), format_func=lambda n: agent_label(agents[n]),
                     key="detail_agent")
 st.query_params["agent"] = name
 st.session_state["detail_synced"] = name
 agent = agents[name]
-unlocked = ui.admin_unlocked()
+unlocked = admin_unlocked()
 
 if flash := st.session_state.pop("detail_flash", None):
     st.success(flash, icon=":material/check_circle:")
@@ -38,7 +45,7 @@ def close_generate_dialog() -> None:
 @st.dialog("Generate avatar", width="large", on_dismiss=close_generate_dialog)
 def generate_dialog(name: str) -> None:
     current = service.identity(name)["identity_prompt"] or agents[name].avatar_prompt or ""
-    prompt = st.text_area("Identity prompt", value=current, max_chars=MAX_PROMPT_CHARS,
+    prompt = st.text_area("Identity prompt", value=current, max_chars=PROMPT_MAX_CHARS,
                           height=120, key="detail_gen_prompt",
                           placeholder="e.g. a calm brass robot with a violet visor",
                           help="Who the avatar is. Framing, background and lighting are added.")
@@ -50,7 +57,7 @@ def generate_dialog(name: str) -> None:
     if st.button("Generate", type="primary", key="detail_gen_submit",
                  icon=":material/auto_awesome:"):
         reference = upload.getvalue() if upload is not None else None
-        ui.act(lambda: service.generate(name, prompt, reference=reference), "detail_flash",
+        act(lambda: service.generate(name, prompt, reference=reference), "detail_flash",
                "New avatar generated; emotions follow shortly.",
                spinner="Generating… (up to about 20 s)", forget=("detail_dialog_for",))
 
@@ -62,11 +69,12 @@ with face_col:
     emotions = service.emotions(name)
     # Every 30 s the page reruns and shows the next available emotion; while the dialog is open
     # the timer is left out so a rerun never interrupts typing.
-    tick = 0 if dialog_open else ui.emotion_tick(key="detail_refresh")
-    shown = ui.cycle_emotion(tick, emotions.emotions) if agent.has_avatar else None
-    url = urls.emotion_url(emotions, shown) if shown else service.avatar_url(agent)
+    tick = 0 if dialog_open else emotion_tick(key="detail_refresh")
+    shown = emotion_at(tick, emotions.emotions) if agent.has_avatar else None
+    url = urls.emotion_url(emotions, shown) if shown else urls.avatar_url(agent)
     caption = shown or ("base avatar" if agent.has_avatar else "no avatar yet")
-    st.html(ui.avatar_html(agent, url, size=256, caption=caption))
+    st.html(avatar_html(agent.name, agent.display_name, agent.is_system, url, size=256,
+                        alt=f"{agent.display_name}, {caption}", caption=caption))
     if agent.has_avatar:
         st.caption(f"Emotions ready: {len(emotions.emotions)}/8"
                    + (f" · pending: {', '.join(emotions.pending)}" if emotions.pending else ""))
@@ -87,7 +95,7 @@ with info_col:
         st.caption("No avatar yet: generate one, or fill in defaults from Settings.")
 
     if not unlocked:
-        ui.require_admin("Changing the avatar")
+        require_admin("Changing the avatar")
     buttons = st.columns(3)
     if buttons[0].button("Generate…", type="primary", key="detail_generate",
                          disabled=not unlocked, width="stretch"):
@@ -96,7 +104,7 @@ with info_col:
     if buttons[1].button("Regenerate", key="detail_regenerate", width="stretch",
                          disabled=not unlocked or not agent.has_avatar,
                          help="A fresh variation of the current avatar"):
-        ui.act(lambda: service.regenerate(name), "detail_flash", "Fresh variation generated.",
+        act(lambda: service.regenerate(name), "detail_flash", "Fresh variation generated.",
                spinner="Making a fresh variation…")
     if buttons[2].button("Remove", key="detail_remove", width="stretch",
                          disabled=not unlocked or not agent.has_avatar):
@@ -108,7 +116,7 @@ with info_col:
         yes, no = st.columns(2)
         if yes.button("Yes, remove", type="primary", key="detail_remove_yes"):
             st.session_state.pop("detail_confirm_remove", None)
-            ui.act(lambda: service.remove_avatar(name), "detail_flash", "Avatar removed.")
+            act(lambda: service.remove_avatar(name), "detail_flash", "Avatar removed.")
         if no.button("Cancel", key="detail_remove_no"):
             st.session_state.pop("detail_confirm_remove", None)
             st.rerun()
@@ -138,5 +146,5 @@ for version in versions:
                   f"({version.model}){default}  \n{version.identity_prompt}")
     if not version.current and action.button("Restore", key=f"detail_restore_{version.id}",
                                              disabled=not unlocked):
-        ui.act(lambda v=version.id: service.restore(name, v), "detail_flash",
+        act(lambda v=version.id: service.restore(name, v), "detail_flash",
                f"Version #{version.id} restored.")

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from avatar_core import ui
-from avatar_core.timeline import ROW_STATUSES, WINDOWS
+from avatar_core.domain.timeline import ROW_STATUSES, WINDOWS
+from avatar_ui import dashboard
+from avatar_ui.frame import browser_timezone, is_dark
 
 st.title("Dashboard Timeline")
 
@@ -18,25 +19,25 @@ with status_col:
     statuses = tuple(sorted(st.multiselect("Status", ROW_STATUSES, placeholder="All statuses",
                                            key="dash_status_filter")))
 
-if not ui.tile_agents():
+if not dashboard.tile_agents():
     st.info("No agents yet. Register them through the API or add them in Settings → Agents.")
     st.page_link("app_pages/settings.py", label="Open Settings", icon=":material/settings:")
     st.stop()
 
-# Shaped in avatar_core.timeline and cached for all viewers for a few seconds (ui.timeline_*).
-tz_name = ui.browser_timezone()
-pages, matched, total = ui.timeline_pages(window, name_filter, statuses, tz_name)
+# Shaped in avatar_core's timeline, cached for all viewers for a few seconds (avatar_ui.dashboard).
+tz_name = browser_timezone()
+pages, matched, total = dashboard.timeline_pages(window, name_filter, statuses, tz_name)
 if st.session_state.get("dash_filters") != (name_filter, statuses):
     st.session_state["dash_filters"] = (name_filter, statuses)
     st.session_state["dash_page"] = 1  # new filters start on the first page
 if st.session_state.get("dash_page", 1) > pages:
     st.session_state["dash_page"] = 1
 page = st.session_state.get("dash_page", 1)
-first = (page - 1) * ui.ROWS_PER_PAGE
+first = (page - 1) * dashboard.ROWS_PER_PAGE
 st.caption(f"{matched} of {total} agents · last {window} · hover a bar for details, "
            "click a name to open the agent"
-           + (f" · showing {first + 1}–{min(first + ui.ROWS_PER_PAGE, matched)}"
+           + (f" · showing {first + 1}–{min(first + dashboard.ROWS_PER_PAGE, matched)}"
               if pages > 1 else ""))
-st.html(ui.timeline_html(window, name_filter, statuses, ui.is_dark(), tz_name, page))
+st.html(dashboard.timeline_html(window, name_filter, statuses, is_dark(), tz_name, page))
 if pages > 1:
     st.segmented_control("Page", list(range(1, pages + 1)), required=True, key="dash_page")

@@ -2,22 +2,28 @@
 
 import streamlit as st
 
-from avatar_core import ui
-from avatar_core.agent_import import import_agents, parse_agent_file
+from avatar_core.domain.jobs import failures_text
+from avatar_core.domain.tiles import agent_label
 from avatar_core.foundation.config import PROVIDER_CHOICES
 from avatar_core.foundation.errors import AvatarError, FailureReason
+from avatar_core.foundation.limits import DESCRIPTION_MAX_CHARS, PROMPT_MAX_CHARS
 from avatar_core.foundation.models import AGENT_TYPES
+from avatar_core.work.providers import KEY_SAVED
+from avatar_ui.actions import act, show_error
+from avatar_ui.admin import admin_unlocked, lock_admin, require_admin, unlock_admin
+from avatar_ui.dashboard import refresh_data
+from avatar_ui.service import get_service
 
-service = ui.get_service()
+service = get_service()
 st.title("Settings")
 
 # --- admin lock -------------------------------------------------------------------------------
 if not service.tokens.demo_mode:
-    if ui.admin_unlocked():
+    if admin_unlocked():
         lock_text, lock_button = st.columns([4, 1], vertical_alignment="center")
         lock_text.success("Admin unlocked for this session.", icon=":material/lock_open:")
         if lock_button.button("Lock", key="settings_lock"):
-            ui.lock_admin()
+            lock_admin()
             st.rerun()
     else:
         with st.form("settings_unlock", clear_on_submit=True):
@@ -25,10 +31,10 @@ if not service.tokens.demo_mode:
                         "(`AVATARS_ADMIN_TOKEN`) to unlock them for this session.")
             token = st.text_input("Admin token", type="password", key="settings_unlock_token")
             if st.form_submit_button("Unlock"):
-                if ui.unlock_admin(token):
+                if unlock_admin(token):
                     st.rerun()
                 st.error("That is not the admin token.")
-unlocked = ui.admin_unlocked()
+unlocked = admin_unlocked()
 
 keys_tab, defaults_tab, agents_tab, tokens_tab, config_tab = st.tabs(
     ["AI keys", "Default avatars", "Agents", "API tokens", "Configuration"])
@@ -47,7 +53,7 @@ with keys_tab:
                                     help="Stored in the database; overrides GEMINI_API_KEY. "
                                     "Never shown again.")
             if st.form_submit_button("Save key"):
-                ui.act(lambda: service.save_gemini_key(new_key), "settings_flash", "Key saved.")
+                act(lambda: service.save_gemini_key(new_key), "settings_flash", "Key saved.")
         test_col, remove_col = st.columns(2)
         if test_col.button("Test key", key="settings_key_test", disabled=not masked,
                            help="One real, small generation with the configured key"):
@@ -55,13 +61,13 @@ with keys_tab:
                 ok, message = service.test_gemini_key()
             (st.success if ok else st.error)(message)
         if remove_col.button("Remove saved key", key="settings_key_remove",
-                             disabled=source != "saved in Settings",
+                             disabled=source != KEY_SAVED,
                              help="The environment's key, if any, cannot be removed here"):
             service.remove_gemini_key()
             st.session_state["settings_flash"] = "Saved key removed."
             st.rerun()
     else:
-        ui.require_admin("Changing the key")
+        require_admin("Changing the key")
     if flash := st.session_state.pop("settings_flash", None):
         st.success(flash, icon=":material/check_circle:")
 
@@ -89,21 +95,21 @@ with defaults_tab:
             try:
                 job = service.generate_defaults()
             except AvatarError as exc:
-                ui.show_error(exc)
+                show_error(exc)
             else:
                 running = not job.finished
     else:
-        ui.require_admin("Generating default avatars")
+        require_admin("Generating default avatars")
 
     def show_job(job_id: int, polling: bool) -> None:
         current = service.job(job_id)
         if not current.finished:
             fraction = current.done / current.total if current.total else 0.0
             st.progress(fraction, text=f"Working: {current.done} / {current.total} agents · "
-                        f"failed by reason: {ui.job_failures_text(current)}")
+                        f"failed by reason: {failures_text(current)}")
             return
         if polling:  # finished while we watched: redraw the whole page (button, avatars)
-            ui.refresh_data()
+            refresh_data()
             st.rerun()
         ended = f"{current.finished_at:%Y-%m-%d %H:%M} UTC" if current.finished_at else ""
         st.markdown(f"**Last run** (job #{current.id}, {ended}): {current.summary}")
@@ -112,7 +118,7 @@ with defaults_tab:
         failed.metric("Failed", current.failed)
         skipped.metric("Skipped", current.skipped)
         if current.errors:
-            st.markdown(f"Failures by reason: {ui.job_failures_text(current)}")
+            st.markdown(f"Failures by reason: {failures_text(current)}")
             st.dataframe(
                 [{"agent": e.agent, "reason": e.reason, "hint": FailureReason(e.reason).hint,
                   "message": e.message} for e in current.errors],
@@ -128,7 +134,7 @@ with defaults_tab:
 with agents_tab:
     agents = service.list_agents()
     if not unlocked:
-        ui.require_admin("Adding, importing, renaming or deleting agents")
+        require_admin("Adding, importing, renaming or deleting agents")
     st.subheader("Add an agent")
     with st.form("settings_add_agent", clear_on_submit=True):
         name_col, display_col = st.columns(2)
@@ -138,9 +144,10 @@ with agents_tab:
         new_type = st.selectbox("Type", AGENT_TYPES, index=AGENT_TYPES.index("other"),
                                 key="settings_add_type")
         new_description = st.text_area("Description", key="settings_add_description",
-                                       max_chars=2000)
+                                       max_chars=DESCRIPTION_MAX_CHARS)
         new_prompt = st.text_area("Avatar prompt (optional)", key="settings_add_prompt",
-                                  max_chars=500, help="Seed prompt for the default avatar")
+                                  max_chars=PROMPT_MAX_CHARS,
+                                  help="Seed prompt for the default avatar")
         new_system = st.checkbox("System agent (purple ring)", key="settings_add_system")
         if st.form_submit_button("Add agent", disabled=not unlocked):
             try:
@@ -148,9 +155,9 @@ with agents_tab:
                     new_name.strip(), new_display, new_type, new_description,
                     new_prompt or None, new_system)
             except AvatarError as exc:
-                ui.show_error(exc)
+                show_error(exc)
             else:
-                ui.refresh_data()
+                refresh_data()
                 st.success(f"Added {added.display_name} ({added.name}).")
                 agents = service.list_agents()
 
@@ -161,11 +168,11 @@ with agents_tab:
                               disabled=not unlocked)
     if upload is not None and st.button("Import", key="settings_import", disabled=not unlocked):
         try:
-            result = import_agents(service, parse_agent_file(upload.name, upload.getvalue()))
+            result = service.import_agents(upload.name, upload.getvalue())
         except AvatarError as exc:
-            ui.show_error(exc)
+            show_error(exc)
         else:
-            ui.refresh_data()
+            refresh_data()
             agents = service.list_agents()
             if result.created:
                 st.success(f"Imported {len(result.created)} agent(s): {', '.join(result.created)}")
@@ -182,14 +189,14 @@ with agents_tab:
     else:
         by_name = {a.name: a for a in agents}
         picked = st.selectbox("Agent", list(by_name), key="settings_edit_agent",
-                              format_func=lambda n: ui.agent_label(by_name[n]))
+                              format_func=lambda n: agent_label(by_name[n]))
         with st.form("settings_rename"):
             rename_to = st.text_input("New name", key="settings_rename_to",
                                       help="Avatars, history and activity follow the agent")
             display_to = st.text_input("New display name (optional)",
                                        key="settings_rename_display")
             if st.form_submit_button("Rename", disabled=not unlocked):
-                ui.act(lambda: service.update_agent(picked, new_name=rename_to.strip() or None,
+                act(lambda: service.update_agent(picked, new_name=rename_to.strip() or None,
                                                     display_name=display_to.strip() or None),
                        "settings_agents_flash",
                        lambda renamed: f"Renamed {picked} to {renamed.name} "
@@ -203,7 +210,7 @@ with agents_tab:
             yes, no = st.columns(2)
             if yes.button("Yes, delete", type="primary", key="settings_delete_yes"):
                 st.session_state.pop("settings_confirm_delete", None)
-                ui.act(lambda: service.delete_agent(picked), "settings_agents_flash",
+                act(lambda: service.delete_agent(picked), "settings_agents_flash",
                        f"Deleted {picked}.", forget=("settings_edit_agent",))
             if no.button("Cancel", key="settings_delete_no"):
                 st.session_state.pop("settings_confirm_delete", None)
@@ -217,7 +224,7 @@ with tokens_tab:
     if service.tokens.demo_mode:
         st.caption("Demo mode: the API refuses every write until AVATARS_ADMIN_TOKEN is set; "
                    "editor tokens created now start working then.")
-    if ui.require_admin("Managing API tokens"):
+    if require_admin("Managing API tokens"):
         with st.form("settings_token_form", clear_on_submit=True):
             token_name = st.text_input("Token name", key="settings_token_name",
                                        placeholder="e.g. agent-platform")
@@ -225,7 +232,7 @@ with tokens_tab:
                 try:
                     info, secret = service.tokens.create(token_name)
                 except AvatarError as exc:
-                    ui.show_error(exc)
+                    show_error(exc)
                 else:
                     st.success(f"Token {info.name!r} created. Copy it now: it is shown only once.")
                     st.code(secret, language=None)
@@ -243,7 +250,7 @@ with tokens_tab:
                     try:
                         service.tokens.revoke(revoke_id)
                     except AvatarError as exc:
-                        ui.show_error(exc)
+                        show_error(exc)
                     else:
                         st.rerun()
         else:

@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from avatar_core import runtime, ui  # noqa: E402
-from avatar_core.demo import scale_activities  # noqa: E402
+from avatar_core import runtime  # noqa: E402
+from avatar_ui.dashboard import refresh_data  # noqa: E402
+from bench.fleet import scale_activities  # noqa: E402
 
 SIZES = ((20, 2_000), (200, 20_000))
 
@@ -50,7 +51,7 @@ def render_times(runs: int, window: str, cold: bool) -> list[float]:
     times = []
     for _ in range(runs):
         if cold:
-            ui.refresh_data()  # drop agents, activity frame, shaped timeline and HTML
+            refresh_data()  # drop agents, activity frame, shaped timeline and HTML
         start = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - start)

@@ -13,7 +13,7 @@ import time
 
 from _common import gemini_service
 
-from avatar_core.jobs import EMOTIONS
+from avatar_core.domain.emotions import EMOTIONS
 from tests.gemini_server import GeminiStub
 
 

@@ -46,7 +46,7 @@ def serve(kind: str, port: int, data_dir: str) -> None:
         "AVATARS_DATA_DIR": data_dir, "AVATARS_DEMO": "0", "AVATARS_PROVIDER": "builtin"}))
     service.start(resume=False)
     if kind == "ours":
-        from avatar_core.api import create_api
+        from avatar_api import create_api
 
         service.avatar_image(AGENT)  # warm: the dashboard has asked for it before
         app = create_api(lambda: service)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from avatar_core.agent_import import import_agents, parse_agent_file
 from avatar_core.foundation.errors import BadRequest
+from avatar_core.work.agent_import import import_agents, parse_agent_file
 
 CSV = (
     "name,display_name,type,description,avatar_prompt,is_system\n"
@@ -19,7 +19,7 @@ CSV = (
 
 
 def test_csv_rows_are_registered_and_bad_rows_reported(service):
-    result = import_agents(service, parse_agent_file("agents.csv", CSV.encode()))
+    result = import_agents(service.agents, parse_agent_file("agents.csv", CSV.encode()))
     assert result.created == ["atlas", "root"]
     assert [(e.row, e.name) for e in result.errors] == [(3, "Bad Name"), (4, "nova")]
     assert "Invalid agent name" in result.errors[0].detail
@@ -35,18 +35,19 @@ def test_json_list_or_object_and_api_output_import(service):
                  "description": "", "is_system": False, "avatar_url": None,
                  "has_avatar": False, "is_default_avatar": False},
                 {"name": "atlas"}, "not an object"]
-    result = import_agents(service, parse_agent_file("a.json", json.dumps(exported).encode()))
+    data = json.dumps(exported).encode()
+    result = import_agents(service.agents, parse_agent_file("a.json", data))
     assert result.created == ["nova"]
     assert [e.row for e in result.errors] == [2, 3]
     assert "already exists" in result.errors[0].detail
     wrapped = json.dumps({"agents": [{"name": "orion", "is_system": "true"}]}).encode()
-    assert import_agents(service, parse_agent_file("b.JSON", wrapped)).created == ["orion"]
+    assert import_agents(service.agents, parse_agent_file("b.JSON", wrapped)).created == ["orion"]
     assert service.get_agent("orion").is_system
 
 
 def test_bad_is_system_value_is_a_row_error(service):
     rows = parse_agent_file("a.csv", b"name,is_system\natlas,maybe\n")
-    result = import_agents(service, rows)
+    result = import_agents(service.agents, rows)
     assert not result.created and "is_system" in result.errors[0].detail
 
 
@@ -64,5 +65,5 @@ def test_unreadable_files_are_refused(filename, data, message):
 
 def test_utf8_bom_csv_from_spreadsheets(service):
     data = "\ufeffname,display_name\nzoe,Zoë\n".encode()
-    assert import_agents(service, parse_agent_file("a.csv", data)).created == ["zoe"]
+    assert import_agents(service.agents, parse_agent_file("a.csv", data)).created == ["zoe"]
     assert service.get_agent("zoe").display_name == "Zoë"

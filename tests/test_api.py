@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
+from avatar_api import create_api
 from avatar_core import runtime
-from avatar_core.api import create_api
 from avatar_core.foundation.models import Emotion
 from avatar_core.service import AvatarService
 from tests import corpus
@@ -275,7 +275,7 @@ def test_activities(api):
     running = client.post("/agents/atlas/activities", headers=ADMIN_AUTH, json={
         "started_at": "2026-01-01T11:00:00Z", "kind": "chat", "status": "running"})
     assert running.status_code == 201 and running.json()["ended_at"] is None
-    assert len(service.activity_rows()) == 2
+    assert len(service.activity_table().to_dict("records")) == 2
 
     bad = {"started_at": "2026-01-01T10:00:00Z", "ended_at": "2026-01-01T10:05:00Z",
            "kind": "dance", "status": "success"}

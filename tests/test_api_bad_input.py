@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-from avatar_core.api import create_api
+from avatar_api import create_api
 from avatar_core.service import AvatarService
 from avatar_core.storage.blobs import TEMP_PREFIX
 from tests import corpus

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from avatar_core.demo import DEMO_AGENTS
+from avatar_core.domain.demo import DEMO_AGENTS
 from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent

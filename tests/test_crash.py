@@ -13,15 +13,10 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from avatar_core.jobs import EMOTIONS
+from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.storage.blobs import TEMP_PREFIX
-from avatar_core.storage.schema import (
-    agents,
-    avatar_versions,
-    create_engine,
-    emotion_variants,
-    job_items,
-)
+from avatar_core.storage.database import create_engine
+from avatar_core.storage.schema import agents, avatar_versions, emotion_variants, job_items
 from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
 

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from avatar_core.defaults import OTHER_STYLES, TYPE_STYLES, default_fingerprint, default_prompt
+from avatar_core.domain.defaults import (
+    OTHER_STYLES,
+    TYPE_STYLES,
+    default_fingerprint,
+    default_prompt,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +46,7 @@ def test_other_agents_get_one_of_a_dozen_styles_by_name():
 
 
 def test_styles_are_the_same_in_every_process():
-    code = ("from avatar_core.defaults import default_prompt;"
+    code = ("from avatar_core.domain.defaults import default_prompt;"
             "print('|'.join(default_prompt(f'n{i}', 'N', '', None, 'other') for i in range(50)))")
     outputs = set()
     for seed in ("1", "2", "12345"):

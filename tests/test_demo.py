@@ -4,8 +4,9 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from avatar_core.demo import DEMO_AGENTS, demo_activities, scale_activities
+from avatar_core.domain.demo import DEMO_AGENTS, demo_activities
 from avatar_core.foundation.models import AGENT_TYPES, NAME_PATTERN, ActivityKind, ActivityStatus
+from bench.fleet import scale_activities
 
 # A Wednesday afternoon: the day before it holds both working hours and a night.
 NOW = datetime(2025, 5, 28, 15, 30, tzinfo=UTC)

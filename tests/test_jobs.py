@@ -10,9 +10,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.keys import emotion_key
 from avatar_core.foundation.prompts import TEMPLATE_VERSION
-from avatar_core.jobs import EMOTIONS
 from avatar_core.storage.schema import emotion_variants
 from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub

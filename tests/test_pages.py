@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from avatar_core import runtime
 from avatar_core.foundation.errors import FailureReason
-from avatar_core.ui import DEMO_BANNER
+from avatar_ui.frame import DEMO_BANNER
 from tests.gemini_server import GeminiStub
 
 APP = Path(__file__).resolve().parent.parent / "app.py"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from avatar_core.jobs import EMOTIONS
+from avatar_core.domain.emotions import EMOTIONS
 from tests.conftest import wait_until
 from tests.postgres_server import PostgresServer, postgres_bin
 

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from avatar_core.foundation.errors import FailureReason, GenerationError
-from avatar_core.retry import AdaptiveLimiter, RetryPolicy, call_with_retry
+from avatar_core.work.limiter import AdaptiveLimiter
+from avatar_core.work.retry import RetryPolicy, call_with_retry
 
 FAST = RetryPolicy(attempts=4, total_s=5.0, base_s=0.01, cap_s=0.05)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from avatar_core.demo import DEMO_AGENTS
+from avatar_core.domain.demo import DEMO_AGENTS
 from avatar_core.storage.blobs import TEMP_PREFIX
 from tests.live_server import LiveServer
 

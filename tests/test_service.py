@@ -150,7 +150,7 @@ def test_delete_removes_every_file_only_that_agent_used(service):
     service.regenerate("atlas")
     service.generate("nova", "robot two")
     wait_until(service.work.idle)
-    nova_files = service._blob_names_of(service.get_agent("nova").id)
+    nova_files = service.files.referenced(agent_id=service.get_agent("nova").id)
     service.delete_agent("atlas")
     assert files_under(service) == nova_files
     with pytest.raises(NotFound):
@@ -173,7 +173,7 @@ def test_activities_recorded_and_validated(service):
                             kind="chat", status="success", summary="Answered")
     service.record_activity("atlas", started_at=now, ended_at=None, kind="task",
                             status="running")
-    rows = service.activity_rows()
+    rows = service.activity_table().to_dict("records")
     assert [(r["agent_name"], r["kind"], r["status"]) for r in rows] == [
         ("atlas", "chat", "success"), ("atlas", "task", "running")]
     with pytest.raises(BadRequest):
@@ -192,7 +192,7 @@ def test_demo_data_is_seeded_on_an_empty_database_only(make_service, tmp_path):
     agents = service.list_agents()
     assert len(agents) == 12 and sum(a.is_system for a in agents) == 2
     assert len({a.type for a in agents}) == 6
-    assert len(service.activity_rows()) > 12 * 20
+    assert len(service.activity_table().to_dict("records")) > 12 * 20
     service.close()
     again = make_service(AVATARS_DEMO="1")
     assert len(again.list_agents()) == 12
@@ -237,4 +237,4 @@ def test_record_activities_in_bulk_checks_every_row_first(service):
         service.record_activities([good, {**good, "status": "exploded"}])
     with pytest.raises(NotFound):
         service.record_activities([{**good, "agent_name": "ghost"}])
-    assert len(service.activity_rows()) == 2  # nothing from the refused batches
+    assert len(service.activity_table().to_dict("records")) == 2  # nothing from the refused batches

@@ -6,7 +6,9 @@ import sqlalchemy as sa
 
 from avatar_core.foundation.keys import digest
 from avatar_core.storage.blobs import TEMP_PREFIX, LocalBlobStore
-from avatar_core.storage.schema import MIGRATIONS, create_engine, migrate, schema_migrations
+from avatar_core.storage.database import create_engine
+from avatar_core.storage.migrations import MIGRATIONS, migrate
+from avatar_core.storage.schema import schema_migrations
 
 
 def test_migrations_apply_once_and_record_versions(tmp_path):

@@ -5,23 +5,19 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from avatar_core.demo import DEMO_AGENTS, demo_activities, scale_activities
-from avatar_core.foundation.models import Activity
-from avatar_core.timeline import (
-    COLUMNS,
+from avatar_core.domain.activities import COLUMNS, activity_frame
+from avatar_core.domain.demo import DEMO_AGENTS, demo_activities
+from avatar_core.domain.tiles import RING_AGENT, RING_SYSTEM, TileAgent, initials, initials_color
+from avatar_core.domain.timeline import (
     MAX_BARS_PER_ROW,
     MIN_BAR_PCT,
-    RING_AGENT,
-    RING_SYSTEM,
     WINDOWS,
-    TileAgent,
     Timeline,
-    activity_frame,
     build_timeline,
-    initials,
-    initials_color,
-    render_timeline_html,
 )
+from avatar_core.foundation.models import Activity
+from avatar_ui.timeline_html import render_timeline_html
+from bench.fleet import scale_activities
 
 NOW = datetime(2025, 5, 28, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -307,9 +303,9 @@ def test_html_uses_the_avatar_url_as_an_img():
 def test_ring_colour_differs_for_system_agents():
     normal = render([TileAgent("worker", "Worker")])
     system = render([TileAgent("orchestrator", "Orchestrator", is_system=True)])
-    assert f"border: 3px solid {RING_AGENT}" in normal
+    assert f"border:3px solid {RING_AGENT}" in normal
     assert RING_SYSTEM not in normal.split("</style>", 1)[1]
-    assert f"border: 3px solid {RING_SYSTEM}" in system
+    assert f"border:3px solid {RING_SYSTEM}" in system
 
 
 def test_html_has_now_marker_ticks_status_and_rate():

@@ -17,7 +17,9 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_GEMINI_MODEL",
     "DEFAULT_GEMINI_TIMEOUT_S",
+    "DEFAULT_LEASE_S",
     "OPTIONS",
+    "PROVIDER_CHOICES",
     "Option",
     "ProviderChoice",
     "Settings",
@@ -28,6 +30,7 @@ ProviderChoice = Literal["auto", "gemini", "builtin"]
 DEFAULT_GEMINI_MODEL = "gemini-2.5-flash-image"
 DEFAULT_GEMINI_TIMEOUT_S = 120.0
 DEFAULT_CONCURRENCY = 4
+DEFAULT_LEASE_S = 30.0
 PROVIDER_CHOICES: tuple[ProviderChoice, ...] = ("auto", "gemini", "builtin")
 
 
@@ -50,6 +53,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("AVATARS_CONCURRENCY", str(DEFAULT_CONCURRENCY), "Parallel background generations."),
     Option("AVATARS_GEMINI_TIMEOUT_S", str(int(DEFAULT_GEMINI_TIMEOUT_S)), "Provider timeout."),
     Option("AVATARS_DEMO", "1", "Seed demo agents on an empty database."),
+    Option("AVATARS_LEASE_S", str(int(DEFAULT_LEASE_S)),
+           "How long a claim on a background item lasts without a heartbeat."),
 )
 
 _FALSE = {"0", "false", "no", "off", ""}
@@ -69,6 +74,7 @@ class Settings:
     concurrency: int
     gemini_timeout_s: float
     demo: bool
+    lease_s: float = DEFAULT_LEASE_S
 
     @classmethod
     def load(cls, secrets_path: Path | None = None) -> Settings:
@@ -111,6 +117,7 @@ class Settings:
             gemini_timeout_s=max(
                 1.0, _float(get("AVATARS_GEMINI_TIMEOUT_S"), DEFAULT_GEMINI_TIMEOUT_S)),
             demo=get("AVATARS_DEMO").lower() not in _FALSE,
+            lease_s=max(2.0, _float(get("AVATARS_LEASE_S"), DEFAULT_LEASE_S)),
         )
 
     def describe(self) -> list[dict[str, str]]:
@@ -126,6 +133,7 @@ class Settings:
             "AVATARS_CONCURRENCY": str(self.concurrency),
             "AVATARS_GEMINI_TIMEOUT_S": f"{self.gemini_timeout_s:g}",
             "AVATARS_DEMO": "on" if self.demo else "off",
+            "AVATARS_LEASE_S": f"{self.lease_s:g}",
         }
         return [{"name": o.name, "value": shown[o.name], "help": o.help} for o in OPTIONS]
 

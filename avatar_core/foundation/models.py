@@ -1,4 +1,8 @@
-"""The domain as plain dataclasses: what the service hands to pages and the API."""
+"""The domain as plain dataclasses and status enums: what the service hands to pages and the API.
+
+Statuses are ``StrEnum``s so that they compare equal to the strings stored in the database and
+sent in JSON, while code spells them once.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from .errors import BadRequest
+from .limits import ERROR_QUOTE_CHARS, NAME_MAX_CHARS
 
 __all__ = [
     "AGENT_TYPES",
@@ -19,8 +24,14 @@ __all__ = [
     "AvatarVersion",
     "Emotion",
     "EmotionSet",
+    "ImageFile",
+    "ItemStatus",
     "Job",
     "JobError",
+    "JobKind",
+    "JobStatus",
+    "VariantStatus",
+    "quote",
     "validate_name",
 ]
 
@@ -47,18 +58,24 @@ AGENT_TYPES: tuple[str, ...] = (
     "other",
 )
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+NAME_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{NAME_MAX_CHARS - 1}}}$")
 
 
 def validate_name(name: str) -> str:
     """Refuse any agent name that is not a slug, before it can reach the file system."""
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        shown = name if isinstance(name, str) and len(name) <= 80 else f"{str(name)[:80]}…"
         raise BadRequest(
-            f"Invalid agent name {shown!r}: use 1-63 lowercase letters, digits, '-' or '_', "
-            "starting with a letter or digit"
+            f"Invalid agent name {quote(str(name))}: use 1-{NAME_MAX_CHARS} lowercase letters, "
+            "digits, '-' or '_', starting with a letter or digit"
         )
     return name
+
+
+def quote(text: str) -> str:
+    """User input as an error may show it: repr'd, and cut to a short prefix."""
+    if len(text) <= ERROR_QUOTE_CHARS:
+        return repr(text)
+    return f"{text[:ERROR_QUOTE_CHARS]!r}… ({len(text)} characters)"
 
 
 class ActivityKind(StrEnum):
@@ -74,6 +91,48 @@ class ActivityStatus(StrEnum):
     ERROR = "error"
     RUNNING = "running"
     CANCELLED = "cancelled"
+
+
+class VariantStatus(StrEnum):
+    """An emotion variant's row: waiting to be drawn, drawn, or given up on."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobKind(StrEnum):
+    DEFAULTS = "defaults"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class ItemStatus(StrEnum):
+    """One agent's part of a bulk job."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """Bytes to serve plus the digest that names them (ETag); ``key``, an emotion's stable key."""
+
+    data: bytes
+    digest: str
+    media_type: str
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,9 +179,9 @@ class EmotionSet:
     """Which emotion variants exist for an agent's current avatar."""
 
     agent_name: str
-    emotions: list[str]
+    emotions: list[Emotion]
     version: str
-    pending: list[str] = field(default_factory=list)
+    pending: list[Emotion] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     blobs: dict[str, str] = field(default_factory=dict)
@@ -143,6 +202,8 @@ class Activity:
 
 @dataclass(frozen=True)
 class JobError:
+    """Why one agent of a bulk job got no default avatar."""
+
     agent: str
     reason: str
     message: str
@@ -153,8 +214,8 @@ class Job:
     """A persisted unit of background work; ``done`` counts items finished in any way."""
 
     id: int
-    kind: str
-    status: str
+    kind: JobKind
+    status: JobStatus
     total: int
     done: int
     failed: int
@@ -167,4 +228,4 @@ class Job:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "failed")
+        return self.status.finished

@@ -1,10 +1,18 @@
-"""Prompt template: wraps an identity prompt in a fixed technical block (versioned)."""
+"""Prompts: the rules an identity prompt must follow, and the versioned template around it."""
 
 from __future__ import annotations
 
+from .errors import InvalidInput
+from .limits import PROMPT_MAX_CHARS
 from .models import Emotion
 
-__all__ = ["TEMPLATE_VERSION", "emotion_prompt", "identity_prompt_text", "variation_prompt"]
+__all__ = [
+    "TEMPLATE_VERSION",
+    "emotion_prompt",
+    "identity_prompt_text",
+    "validate_prompt",
+    "variation_prompt",
+]
 
 # Bump when the wording changes: it is part of every emotion variant's cache key.
 TEMPLATE_VERSION = "v1"
@@ -25,6 +33,20 @@ _EMOTION_WORDS = {
     Emotion.CURIOUS: "a curious expression, head slightly tilted, one brow raised",
     Emotion.CONFIDENT: "a confident, self-assured half smile",
 }
+
+
+def validate_prompt(prompt: str | None) -> str:
+    """1–500 characters after stripping; no control characters but newline and tab."""
+    text = (prompt or "").strip()
+    if not text:
+        raise InvalidInput(
+            f"The identity prompt is empty: describe the avatar in 1-{PROMPT_MAX_CHARS} characters")
+    if len(text) > PROMPT_MAX_CHARS:
+        raise InvalidInput(
+            f"The identity prompt is {len(text)} characters; the limit is {PROMPT_MAX_CHARS}")
+    if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in text):
+        raise InvalidInput("The identity prompt contains control characters")
+    return text
 
 
 def identity_prompt_text(identity: str) -> str:

@@ -1,38 +1,39 @@
-"""SQLAlchemy Core tables, versioned migrations and the engine (SQLite file or PostgreSQL URL).
+"""Every table of the product, in one place so the schema reads at a glance (SQLAlchemy Core).
 
-Every table lives here so the schema can be read in one place. Migrations are numbered and
-applied in order inside one transaction each, recorded in ``schema_migrations``.
+This is the latest schema; ``migrations`` brings an older database up to it. Domain parts own
+the queries on their tables; nothing outside ``avatar_core`` touches a table directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+
+from ..foundation.limits import (
+    DISPLAY_NAME_MAX_CHARS,
+    ENUM_TEXT_MAX_CHARS,
+    NAME_MAX_CHARS,
+    TOKEN_NAME_MAX_CHARS,
+)
 
 __all__ = [
+    "BLOB_COLUMNS",
+    "LEASED_TABLES",
+    "UTCDateTime",
     "activities",
     "agents",
     "avatar_versions",
-    "create_engine",
     "emotion_variants",
     "job_items",
     "jobs",
     "metadata",
-    "migrate",
+    "schema_migrations",
     "settings_kv",
     "tokens",
-    "utcnow",
 ]
 
 metadata = sa.MetaData()
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -64,9 +65,9 @@ agents = sa.Table(
     "agents",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(63), nullable=False, unique=True),
-    sa.Column("display_name", sa.String(200), nullable=False),
-    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(NAME_MAX_CHARS), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(DISPLAY_NAME_MAX_CHARS), nullable=False),
+    sa.Column("type", sa.String(ENUM_TEXT_MAX_CHARS), nullable=False),
     sa.Column("description", sa.Text, nullable=False, default=""),
     sa.Column("avatar_prompt", sa.Text, nullable=True),
     sa.Column("is_system", sa.Boolean, nullable=False, default=False),
@@ -108,6 +109,9 @@ emotion_variants = sa.Table(
     sa.Column("reason", sa.String(30), nullable=True),
     sa.Column("message", sa.Text, nullable=True),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # Which process works on a pending variant, and until when its claim holds (migration 2).
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
 )
 
 activities = sa.Table(
@@ -142,17 +146,19 @@ job_items = sa.Table(
     sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id", ondelete="CASCADE"),
               primary_key=True),
     sa.Column("agent_id", sa.Integer, primary_key=True),
-    sa.Column("agent_name", sa.String(63), nullable=False),
+    sa.Column("agent_name", sa.String(NAME_MAX_CHARS), nullable=False),
     sa.Column("status", sa.String(10), nullable=False),  # pending | done | failed | skipped
     sa.Column("reason", sa.String(30), nullable=True),
     sa.Column("message", sa.Text, nullable=True),
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
 )
 
 tokens = sa.Table(
     "tokens",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(TOKEN_NAME_MAX_CHARS), nullable=False),
     sa.Column("role", sa.String(10), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -167,48 +173,11 @@ settings_kv = sa.Table(
 )
 
 
-def _initial_schema(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables
-                                      if t is not schema_migrations])
-
-
-# Append only: (version, description, step). Never edit a shipped step.
-MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
-    (1, "initial schema", _initial_schema),
+BLOB_COLUMNS: tuple[sa.Column[str], ...] = (
+    avatar_versions.c.display_blob, avatar_versions.c.reference_blob, avatar_versions.c.style_blob,
+    emotion_variants.c.display_blob, emotion_variants.c.reference_blob,
 )
+"""Every column that names an image blob; a blob is in use while any of them names it."""
 
-
-def migrate(engine: Engine) -> int:
-    """Apply pending migrations in order, each in its own transaction; returns the version."""
-    schema_migrations.create(engine, checkfirst=True)
-    with engine.begin() as conn:
-        done = set(conn.scalars(sa.select(schema_migrations.c.version)))
-    for version, description, step in MIGRATIONS:
-        if version in done:
-            continue
-        with engine.begin() as conn:
-            step(conn)
-            conn.execute(schema_migrations.insert().values(
-                version=version, description=description, applied_at=utcnow()))
-    return MIGRATIONS[-1][0]
-
-
-def create_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys."""
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+LEASED_TABLES: tuple[sa.Table, ...] = (emotion_variants, job_items)
+"""Tables whose pending rows background workers claim (``owner``, ``lease_until``)."""

@@ -1,8 +1,7 @@
 """Demo agents and a plausible day of their activity, so a first start shows a living dashboard.
 
 Everything here is deterministic: the same seed and ``now`` give the same activity, so screenshots
-and tests are stable. ``scale_activities`` is the benchmark's generator: many rows, fast, less
-careful about realism.
+and tests are stable.
 """
 
 from __future__ import annotations
@@ -12,10 +11,10 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from .foundation.keys import seed_for
-from .foundation.models import AGENT_TYPES, ActivityKind, ActivityStatus
+from ..foundation.keys import seed_for
+from ..foundation.models import AGENT_TYPES, ActivityStatus
 
-__all__ = ["DEMO_AGENTS", "DemoAgent", "demo_activities", "scale_activities"]
+__all__ = ["DEMO_AGENTS", "DemoAgent", "demo_activities"]
 
 
 @dataclass(frozen=True)
@@ -322,51 +321,4 @@ def demo_activities(
             began = now - timedelta(seconds=rng.uniform(30, 15 * 60))
             add(name, profile.type, kind, began, ActivityStatus.RUNNING.value)
     rows.sort(key=lambda row: (row["started_at"], row["agent_name"]))
-    return rows
-
-
-_SCALE_SUMMARIES = {
-    "chat": "Answered a question",
-    "schedule": "Ran the scheduled check",
-    "task": "Finished a background task",
-    "mcp": "Called a tool",
-    "manual": "Ran on request",
-}
-_KINDS = tuple(kind.value for kind in ActivityKind)
-
-
-def scale_activities(
-    names: list[str], now: datetime, count: int, seed: int = 7
-) -> list[dict]:
-    """Exactly ``count`` activities spread over the 7 days before ``now``, round-robin over names.
-
-    For benchmarks: cheap to make (well under a second for 20 000), same shape as
-    ``demo_activities``. One agent in twenty has a run still going.
-    """
-    if not names:
-        raise ValueError("scale_activities needs at least one agent name")
-    rng = random.Random(seed)
-    now = _as_utc(now)
-    week = 7 * 24 * 3600
-    running = min(count, max(1, len(names) // 20))
-    rows: list[dict] = []
-    for index in range(count):
-        kind = _KINDS[rng.randrange(len(_KINDS))]
-        seconds = math.exp(rng.uniform(math.log(20), math.log(40 * 60)))
-        if index < running:
-            began, ended, status = now - timedelta(seconds=seconds), None, "running"
-        else:
-            offset = rng.uniform(seconds, week)  # ends no later than now
-            began = now - timedelta(seconds=offset)
-            ended = began + timedelta(seconds=seconds)
-            roll = rng.random()
-            status = "success" if roll < 0.85 else "error" if roll < 0.95 else "cancelled"
-        rows.append({
-            "agent_name": names[index % len(names)],
-            "started_at": began,
-            "ended_at": ended,
-            "kind": kind,
-            "status": status,
-            "summary": _SCALE_SUMMARIES[kind],
-        })
     return rows

@@ -1,7 +1,7 @@
 """Register many agents from a CSV or JSON file, reporting each refused row on its own.
 
-A file is read whole, then registered row by row through ``AvatarService.register_agent``, so
-an import validates exactly like the API and a bad row never stops the good ones. Columns (CSV
+A file is read whole, then registered row by row through ``Agents.register``, so an import
+validates exactly like the API and a bad row never stops the good ones. Columns (CSV
 header or JSON keys): ``name`` (required), ``display_name``, ``type``, ``description``,
 ``avatar_prompt``, ``is_system`` (true/false, yes/no, 1/0). JSON is a list of objects or
 ``{"agents": [...]}``. Other columns are ignored, so the API's own ``GET /api/agents`` output
@@ -15,19 +15,18 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .foundation.errors import AvatarError, BadRequest
-
-if TYPE_CHECKING:
-    from .service import AvatarService
+from ..domain.agents import Agents
+from ..foundation.errors import AvatarError, BadRequest
+from ..foundation.limits import IMPORT_MAX_ROWS
+from ..foundation.models import quote
 
 __all__ = ["FIELDS", "ImportResult", "RowError", "import_agents", "parse_agent_file"]
 
 FIELDS: tuple[str, ...] = (
     "name", "display_name", "type", "description", "avatar_prompt", "is_system",
 )
-MAX_ROWS = 5000
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off", ""}
 
@@ -43,6 +42,8 @@ class RowError:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """Names registered, and the rows refused with why."""
+
     created: list[str]
     errors: list[RowError]
 
@@ -70,8 +71,8 @@ def parse_agent_file(filename: str, data: bytes) -> list[dict[str, Any]]:
         rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
     else:
         raise BadRequest("Upload a .csv or .json file")
-    if len(rows) > MAX_ROWS:
-        raise BadRequest(f"At most {MAX_ROWS} agents per import; this file has {len(rows)}")
+    if len(rows) > IMPORT_MAX_ROWS:
+        raise BadRequest(f"At most {IMPORT_MAX_ROWS} agents per import; this file has {len(rows)}")
     return [dict(row) for row in rows]
 
 
@@ -87,10 +88,10 @@ def _flag(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise BadRequest(f"is_system must be true or false, not {value!r}")
+    raise BadRequest(f"is_system must be true or false, not {quote(str(value))}")
 
 
-def import_agents(service: AvatarService, rows: Sequence[Mapping[str, Any]]) -> ImportResult:
+def import_agents(agents: Agents, rows: Sequence[Mapping[str, Any]]) -> ImportResult:
     """Register every row; rows that fail (bad name, taken, unknown type…) become ``RowError``s."""
     created: list[str] = []
     errors: list[RowError] = []
@@ -99,7 +100,7 @@ def import_agents(service: AvatarService, rows: Sequence[Mapping[str, Any]]) -> 
         try:
             if "_invalid" in row:
                 raise BadRequest("Each agent must be an object with at least a name")
-            service.register_agent(
+            agents.register(
                 name,
                 display_name=_text(row.get("display_name")) or name,
                 type=_text(row.get("type")) or "other",

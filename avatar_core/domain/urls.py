@@ -6,7 +6,8 @@ forever; a new image means a new URL.
 
 from __future__ import annotations
 
-from .foundation.models import Agent, EmotionSet
+from ..foundation.models import Agent, EmotionSet
+from ..storage.blobs import digest_of
 
 __all__ = ["avatar_url", "emotion_url", "job_url", "reference_url"]
 
@@ -19,7 +20,8 @@ def avatar_url(agent: Agent) -> str | None:
 
 
 def reference_url(agent_name: str, reference_blob: str) -> str:
-    return f"/api/agents/{agent_name}/avatar/reference?v={reference_blob.split('.')[0][:16]}"
+    """Versioned URL of the full-quality reference image."""
+    return f"/api/agents/{agent_name}/avatar/reference?v={digest_of(reference_blob)[:16]}"
 
 
 def emotion_url(emotions: EmotionSet, emotion: str) -> str:
@@ -29,4 +31,5 @@ def emotion_url(emotions: EmotionSet, emotion: str) -> str:
 
 
 def job_url(job_id: int) -> str:
+    """Where a background job's progress can be polled."""
     return f"/api/jobs/{job_id}"

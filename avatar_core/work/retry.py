@@ -1,4 +1,4 @@
-"""Retry policy and adaptive concurrency for provider calls.
+"""Retry policy for provider calls.
 
 Transient reasons (rate_limited, timeout, upstream_error) are retried with exponential backoff
 and full jitter, honouring the server's own retry delay when it gives one; everything else fails
@@ -10,7 +10,6 @@ off because they ignore ``RetryInfo.retryDelay``.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,14 +23,13 @@ from tenacity import (
     stop_after_delay,
 )
 
-from .foundation.errors import (
-    FailureReason,
+from ..foundation.errors import (
     GenerationError,
     retry_after_seconds,
     to_generation_error,
 )
 
-__all__ = ["BACKGROUND", "INTERACTIVE", "AdaptiveLimiter", "RetryPolicy", "call_with_retry"]
+__all__ = ["BACKGROUND", "INTERACTIVE", "RetryPolicy", "call_with_retry"]
 
 T = TypeVar("T")
 
@@ -96,67 +94,3 @@ def call_with_retry(
         if getattr(exc, "passthrough", False):
             raise  # control flow of the caller's, not a provider failure
         raise to_generation_error(exc) from exc
-
-
-class AdaptiveLimiter:
-    """Bounded concurrency that halves on a 429 and creeps back up on success (AIMD).
-
-    Every background provider call holds a slot. A rate limit lowers the limit and pauses new
-    calls until the server's retry delay has passed; every ``recover_after`` successes the limit
-    grows by one again, up to ``maximum``.
-    """
-
-    def __init__(self, maximum: int, recover_after: int = 4) -> None:
-        self.maximum = max(1, maximum)
-        self.limit = self.maximum
-        self.recover_after = recover_after
-        self.in_flight = 0
-        self.rate_limited = 0
-        self._successes = 0
-        self._paused_until = 0.0
-        self._cond = threading.Condition()
-
-    def acquire(self) -> None:
-        with self._cond:
-            while True:
-                pause = self._paused_until - time.monotonic()
-                if pause <= 0 and self.in_flight < self.limit:
-                    self.in_flight += 1
-                    return
-                self._cond.wait(timeout=pause if pause > 0 else None)
-
-    def release(self) -> None:
-        with self._cond:
-            self.in_flight -= 1
-            self._cond.notify_all()
-
-    def on_success(self) -> None:
-        with self._cond:
-            self._successes += 1
-            if self.limit < self.maximum and self._successes >= self.recover_after:
-                self.limit += 1
-                self._successes = 0
-                self._cond.notify_all()
-
-    def on_failure(self, error: GenerationError) -> None:
-        if error.reason is not FailureReason.RATE_LIMITED:
-            return
-        with self._cond:
-            self.rate_limited += 1
-            self._successes = 0
-            self.limit = max(1, self.limit // 2)
-            delay = error.retry_after if error.retry_after is not None else 1.0
-            self._paused_until = max(self._paused_until, time.monotonic() + delay)
-
-    def run(self, fn: Callable[[], T]) -> T:
-        """Call ``fn`` holding a slot; record success or a rate limit."""
-        self.acquire()
-        try:
-            result = fn()
-        except Exception as exc:
-            self.on_failure(to_generation_error(exc))
-            raise
-        finally:
-            self.release()
-        self.on_success()
-        return result

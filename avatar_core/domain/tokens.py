@@ -16,8 +16,10 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .foundation.errors import BadRequest, NotFound
-from .storage.schema import tokens, utcnow
+from ..foundation.clock import utcnow
+from ..foundation.errors import BadRequest, NotFound
+from ..foundation.limits import TOKEN_NAME_MAX_CHARS
+from ..storage.schema import tokens
 
 __all__ = ["Role", "TokenInfo", "TokenStore"]
 
@@ -70,8 +72,8 @@ class TokenStore:
     def create(self, name: str, role: str = "editor") -> tuple[TokenInfo, str]:
         """A new editor token; the secret is returned here and never again."""
         name = (name or "").strip()
-        if not name or len(name) > 100:
-            raise BadRequest("Token name must be 1-100 characters")
+        if not name or len(name) > TOKEN_NAME_MAX_CHARS:
+            raise BadRequest(f"Token name must be 1-{TOKEN_NAME_MAX_CHARS} characters")
         if role != "editor":
             raise BadRequest("Only editor tokens can be created; the admin token comes from "
                              "AVATARS_ADMIN_TOKEN")

@@ -1,0 +1,10 @@
+"""The REST API (FastAPI), mounted at /api inside the Streamlit server.
+
+Routers by resource in ``routes/``; request models and response shapes in ``schemas``; the one
+place errors become responses in ``errors``; the one ETag/Cache-Control helper in ``caching``,
+shared by the routes and the hot-avatar fast path (``hot``). Imports ``avatar_core``, never the UI.
+"""
+
+from .app import create_api
+
+__all__ = ["create_api"]

@@ -1,0 +1,62 @@
+"""Reading the generate endpoint's body: JSON ``{identity_prompt}`` or a multipart form.
+
+One endpoint takes both because a reference image is optional: scripts send JSON, browsers and
+``curl -F`` send a form. Oversized uploads are refused from their declared length before spooling.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from avatar_core.foundation.errors import InvalidInput
+from avatar_core.foundation.limits import FORM_OVERHEAD_BYTES, MAX_UPLOAD_BYTES
+
+from .schemas import GenerateIn
+
+__all__ = ["read_generate_body"]
+
+_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def read_generate_body(request: Request) -> tuple[str, bytes | None]:
+    """(identity prompt, reference image bytes or None)."""
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        return await _read_form(request)
+    body = await request.body()
+    if not body.strip():
+        raise InvalidInput("The request body is empty: send JSON {\"identity_prompt\": \"...\"} "
+                           "or a multipart form")
+    try:
+        parsed = GenerateIn.model_validate_json(body)
+    except ValidationError as exc:
+        # The same 422 FastAPI gives any other endpoint's malformed body.
+        raise RequestValidationError(
+            [{**err, "loc": ("body", *err.get("loc", ()))} for err in exc.errors()]) from None
+    return parsed.identity_prompt, None
+
+
+async def _read_form(request: Request) -> tuple[str, bytes | None]:
+    too_big = f"The reference image is over the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit"
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES:
+        raise InvalidInput(too_big)
+    try:
+        # ``async with`` closes the spooled upload files when we are done with them.
+        async with request.form(max_files=1, max_fields=5, max_part_size=64 * 1024) as form:
+            prompt = form.get("identity_prompt")
+            upload = form.get("reference_image")
+            reference = None
+            if upload is not None and not isinstance(upload, str):
+                reference = await upload.read(MAX_UPLOAD_BYTES + 1)
+    except Exception as exc:
+        problem = getattr(exc, "detail", None) or exc
+        raise InvalidInput(f"Could not read the multipart body: {problem}") from None
+    if reference is not None and len(reference) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(too_big)
+    if isinstance(upload, str) and upload:
+        raise InvalidInput("reference_image must be a file upload")
+    if not isinstance(prompt, str):
+        raise InvalidInput("identity_prompt is required (1-500 characters)")
+    return prompt, reference

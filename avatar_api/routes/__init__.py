@@ -1,0 +1,1 @@
+"""One router per resource; ``app`` includes them in this order."""

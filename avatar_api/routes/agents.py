@@ -1,0 +1,47 @@
+"""Agents: list, register, read, edit/rename, delete, and their activity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ..deps import Editor, ServiceDep
+from ..schemas import ActivityIn, AgentIn, AgentPatch, activity_json, agent_json
+
+router = APIRouter(tags=["agents"])
+
+
+@router.get("/agents")
+def list_agents(service: ServiceDep) -> list[dict[str, Any]]:
+    return [agent_json(a) for a in service.list_agents()]
+
+
+@router.post("/agents", status_code=201)
+def register_agent(body: AgentIn, service: ServiceDep, _role: Editor) -> dict[str, Any]:
+    return agent_json(service.register_agent(**body.model_dump()))
+
+
+@router.get("/agents/{name}")
+def get_agent(name: str, service: ServiceDep) -> dict[str, Any]:
+    return agent_json(service.get_agent(name))
+
+
+@router.patch("/agents/{name}")
+def patch_agent(name: str, body: AgentPatch, service: ServiceDep,
+                _role: Editor) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    new_name = changes.pop("name", None)
+    return agent_json(service.update_agent(name, new_name=new_name, **changes))
+
+
+@router.delete("/agents/{name}")
+def delete_agent(name: str, service: ServiceDep, _role: Editor) -> dict[str, Any]:
+    service.delete_agent(name)
+    return {"deleted": name}
+
+
+@router.post("/agents/{name}/activities", status_code=201)
+def add_activity(name: str, body: ActivityIn, service: ServiceDep,
+                 _role: Editor) -> dict[str, Any]:
+    return activity_json(service.record_activity(name, **body.model_dump()))

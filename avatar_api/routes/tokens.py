@@ -1,0 +1,31 @@
+"""Editor tokens: created by the admin (the secret shown once), listed, revoked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ..deps import Admin, ServiceDep
+from ..schemas import TokenIn
+
+router = APIRouter(tags=["tokens"])
+
+
+@router.post("/tokens", status_code=201)
+def create_token(body: TokenIn, service: ServiceDep, _role: Admin) -> dict[str, Any]:
+    info, secret = service.tokens.create(body.name, body.role)
+    return {"id": info.id, "name": info.name, "role": info.role, "token": secret}
+
+
+@router.get("/tokens")
+def list_tokens(service: ServiceDep, _role: Admin) -> list[dict[str, Any]]:
+    return [{"id": t.id, "name": t.name, "role": t.role,
+             "created_at": t.created_at.isoformat(), "revoked": t.revoked}
+            for t in service.tokens.list()]
+
+
+@router.delete("/tokens/{token_id}")
+def revoke_token(token_id: int, service: ServiceDep, _role: Admin) -> dict[str, Any]:
+    service.tokens.revoke(token_id)
+    return {"id": token_id, "revoked": True}

@@ -1,0 +1,150 @@
+"""Request models and response shapes of the API, in one place.
+
+Request models bound every string generously (a cap against abuse); the product's own checks
+then answer the precise 400 with the real limit. Shapes follow DESIGN.md's API contract.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from avatar_core.domain import urls
+from avatar_core.foundation.limits import (
+    DESCRIPTION_MAX_CHARS,
+    DISPLAY_NAME_MAX_CHARS,
+    PROMPT_MAX_CHARS,
+    SUMMARY_MAX_CHARS,
+    TOKEN_NAME_MAX_CHARS,
+)
+from avatar_core.foundation.models import Activity, Agent, AvatarVersion, EmotionSet, Job
+from avatar_core.service import AvatarService
+
+__all__ = [
+    "ActivityIn",
+    "AgentIn",
+    "AgentPatch",
+    "GenerateIn",
+    "TokenIn",
+    "activity_json",
+    "agent_json",
+    "emotions_json",
+    "generation_json",
+    "job_errors_json",
+    "job_json",
+    "version_json",
+]
+
+_CAP = DISPLAY_NAME_MAX_CHARS  # names and enum-like fields: far above any valid value
+
+
+class AgentIn(BaseModel):
+    name: str = Field(max_length=_CAP)
+    display_name: str = Field(default="", max_length=DISPLAY_NAME_MAX_CHARS)
+    type: str = Field(default="other", max_length=_CAP)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX_CHARS)
+    avatar_prompt: str | None = Field(default=None, max_length=4 * PROMPT_MAX_CHARS)
+    is_system: bool = False
+
+
+class AgentPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=_CAP)
+    display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX_CHARS)
+    type: str | None = Field(default=None, max_length=_CAP)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX_CHARS)
+    avatar_prompt: str | None = Field(default=None, max_length=4 * PROMPT_MAX_CHARS)
+    is_system: bool | None = None
+
+
+class ActivityIn(BaseModel):
+    started_at: datetime
+    ended_at: datetime | None = None
+    kind: str = Field(max_length=_CAP)
+    status: str = Field(max_length=_CAP)
+    summary: str = Field(default="", max_length=SUMMARY_MAX_CHARS)
+
+
+class GenerateIn(BaseModel):
+    identity_prompt: str = Field(max_length=10 * PROMPT_MAX_CHARS)
+
+
+class TokenIn(BaseModel):
+    name: str = Field(max_length=TOKEN_NAME_MAX_CHARS)
+    role: Literal["editor"] = "editor"
+
+
+def agent_json(agent: Agent) -> dict[str, Any]:
+    return {
+        "name": agent.name,
+        "display_name": agent.display_name,
+        "type": agent.type,
+        "description": agent.description,
+        "is_system": agent.is_system,
+        "avatar_url": urls.avatar_url(agent),
+        "has_avatar": agent.has_avatar,
+        "is_default_avatar": agent.is_default_avatar,
+    }
+
+
+def activity_json(item: Activity) -> dict[str, Any]:
+    return {"id": item.id, "agent_name": item.agent_name,
+            "started_at": item.started_at.isoformat(),
+            "ended_at": item.ended_at.isoformat() if item.ended_at else None,
+            "kind": item.kind, "status": item.status, "summary": item.summary}
+
+
+def generation_json(service: AvatarService, name: str, version: AvatarVersion) -> dict[str, Any]:
+    """What generate, regenerate and restore answer (the agent as it is after the change)."""
+    agent = service.get_agent(name)
+    return {
+        "agent_name": agent.name,
+        "identity_prompt": version.identity_prompt,
+        "updated_at": version.created_at.isoformat(),
+        "version": version.id,
+        "avatar_url": urls.avatar_url(agent),
+    }
+
+
+def version_json(version: AvatarVersion) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "created_at": version.created_at.isoformat(),
+        "identity_prompt": version.identity_prompt,
+        "provider": version.provider,
+        "model": version.model,
+        "is_default": version.is_default,
+        "current": version.current,
+    }
+
+
+def emotions_json(found: EmotionSet) -> dict[str, Any]:
+    return {
+        "agent_name": found.agent_name,
+        "emotions": [e.value for e in found.emotions],
+        "version": found.version,
+        "pending": [e.value for e in found.pending],
+        "failed": found.failed,
+        "urls": {e.value: urls.emotion_url(found, e) for e in found.emotions},
+    }
+
+
+def job_errors_json(job: Job) -> list[dict[str, str]]:
+    return [{"agent": e.agent, "reason": e.reason, "message": e.message} for e in job.errors]
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind.value,
+        "status": job.status.value,
+        "total": job.total,
+        "done": job.done,
+        "generated": job.generated,
+        "failed": job.failed,
+        "skipped": job.skipped,
+        "errors": job_errors_json(job),
+        "summary": job.summary,
+        "status_url": urls.job_url(job.id),
+    }

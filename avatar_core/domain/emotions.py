@@ -1,0 +1,141 @@
+"""Emotion variants: eight expressions of the current avatar, each a row under its stable key.
+
+A variant's key is a pure function of the base image, the emotion, the prompt template and the
+provider/model (``keys.emotion_key``), so the same variant is never drawn twice and a new base
+avatar gets new keys. Rows go pending → done | failed; workers claim pending rows with leases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..foundation.clock import utcnow
+from ..foundation.errors import FailureReason, GenerationError
+from ..foundation.keys import emotion_key
+from ..foundation.limits import MESSAGE_MAX_CHARS
+from ..foundation.models import Agent, AvatarVersion, Emotion, EmotionSet, VariantStatus
+from ..foundation.prompts import TEMPLATE_VERSION
+from ..storage.blobs import digest_of
+from ..storage.leases import claim
+from ..storage.schema import emotion_variants
+
+__all__ = ["EMOTIONS", "ClaimedVariant", "EmotionVariants", "emotion_at", "emotion_keys"]
+
+EMOTIONS: tuple[Emotion, ...] = tuple(Emotion)
+_table = emotion_variants
+
+
+def emotion_keys(version: AvatarVersion) -> dict[Emotion, str]:
+    """The stable key of each emotion of ``version``, in canonical order."""
+    base = digest_of(version.reference_blob)
+    return {e: emotion_key(base, e.value, TEMPLATE_VERSION, version.provider, version.model)
+            for e in EMOTIONS}
+
+
+def emotion_at(tick: int, available: list[Emotion]) -> Emotion | None:
+    """The emotion shown at cycle ``tick``: canonical order, no repeats; None = base avatar."""
+    return available[tick % len(available)] if available else None
+
+
+@dataclass(frozen=True)
+class ClaimedVariant:
+    """A pending variant this worker now holds the lease on."""
+
+    agent_id: int
+    key: str
+    emotion: Emotion
+    base_blob: str
+
+
+class EmotionVariants:
+    """The ``emotion_variants`` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def plan(self, agent_id: int, version: AvatarVersion, *, retry_transient: bool = False) -> int:
+        """Make sure every variant of ``version`` has a row; returns how many are pending.
+
+        With ``retry_transient``, variants that failed for a transient reason (rate limit,
+        timeout, upstream error) are pending again.
+        """
+        keys = emotion_keys(version)
+        now = utcnow()
+        with self.engine.begin() as conn:
+            rows = {r.key: r for r in conn.execute(sa.select(_table).where(
+                _table.c.agent_id == agent_id, _table.c.key.in_(list(keys.values()))))}
+            for emotion, key in keys.items():
+                row = rows.get(key)
+                if row is None:
+                    conn.execute(_table.insert().values(
+                        agent_id=agent_id, key=key, base_blob=version.reference_blob,
+                        emotion=emotion.value, status=VariantStatus.PENDING, updated_at=now))
+                elif (retry_transient and row.status == VariantStatus.FAILED
+                      and FailureReason(row.reason or "unknown").retryable):
+                    conn.execute(_table.update().where(
+                        _table.c.agent_id == agent_id, _table.c.key == key)
+                        .values(status=VariantStatus.PENDING, reason=None, message=None,
+                                updated_at=now))
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(_table).where(
+                _table.c.agent_id == agent_id, _table.c.key.in_(list(keys.values())),
+                _table.c.status == VariantStatus.PENDING)) or 0)
+
+    def claim(self, owner: str, lease_s: float, limit: int) -> list[ClaimedVariant]:
+        rows = claim(self.engine, _table, where=_table.c.status == VariantStatus.PENDING,
+                     order_by=[_table.c.updated_at, _table.c.agent_id], owner=owner,
+                     lease_s=lease_s, limit=limit)
+        return [ClaimedVariant(r.agent_id, r.key, Emotion(r.emotion), r.base_blob) for r in rows]
+
+    def finish(self, variant: ClaimedVariant, display_blob: str, reference_blob: str) -> None:
+        self._update(variant, status=VariantStatus.DONE, display_blob=display_blob,
+                     reference_blob=reference_blob, reason=None, message=None)
+
+    def fail(self, variant: ClaimedVariant, error: GenerationError) -> None:
+        self._update(variant, status=VariantStatus.FAILED, reason=error.reason.value,
+                     message=error.detail[:MESSAGE_MAX_CHARS])
+
+    def discard(self, variant: ClaimedVariant) -> None:
+        """Drop a variant whose base avatar is no longer current: it would never be shown."""
+        with self.engine.begin() as conn:
+            conn.execute(_table.delete().where(
+                _table.c.agent_id == variant.agent_id, _table.c.key == variant.key,
+                _table.c.status != VariantStatus.DONE))
+
+    def set_for(self, agent: Agent, version: AvatarVersion | None) -> EmotionSet:
+        """Available variants in canonical order; ``version`` changes exactly with that set."""
+        if version is None:
+            return EmotionSet(agent_name=agent.name, emotions=[], version="none")
+        keys = emotion_keys(version)
+        with self.engine.connect() as conn:
+            rows = {r.key: r for r in conn.execute(sa.select(_table).where(
+                _table.c.agent_id == agent.id, _table.c.key.in_(list(keys.values()))))}
+        done: list[Emotion] = []
+        pending: list[Emotion] = []
+        failed: list[dict[str, str]] = []
+        blobs: dict[str, str] = {}
+        for emotion, key in keys.items():
+            row = rows.get(key)
+            if row is None or row.status == VariantStatus.PENDING:
+                pending.append(emotion)
+            elif row.status == VariantStatus.DONE:
+                done.append(emotion)
+                blobs[emotion] = row.display_blob
+            else:
+                failed.append({"emotion": emotion.value, "reason": row.reason or "unknown"})
+        material = version.reference_blob + "|" + ",".join(keys[e] for e in done)
+        return EmotionSet(
+            agent_name=agent.name, emotions=done,
+            version=hashlib.sha256(material.encode()).hexdigest()[:16],
+            pending=pending, failed=failed, keys={e.value: keys[e] for e in done}, blobs=blobs)
+
+    def _update(self, variant: ClaimedVariant, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(_table.update().where(
+                _table.c.agent_id == variant.agent_id, _table.c.key == variant.key,
+                _table.c.status == VariantStatus.PENDING)
+                .values(owner=None, lease_until=None, updated_at=utcnow(), **values))

@@ -1,0 +1,146 @@
+"""Jobs: persisted bulk work (one ``jobs`` row, one ``job_items`` row per agent) and its summary.
+
+Items go pending → done | failed | skipped and are claimed by workers with leases; the job is
+finished by whichever worker completes its last item, exactly once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..foundation.clock import utcnow
+from ..foundation.errors import NotFound
+from ..foundation.limits import MESSAGE_MAX_CHARS
+from ..foundation.models import ItemStatus, Job, JobError, JobKind, JobStatus
+from ..storage.leases import claim
+from ..storage.schema import job_items, jobs
+
+__all__ = ["ClaimedItem", "Jobs", "failures_by_reason", "failures_text", "job_summary"]
+
+OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class ClaimedItem:
+    """A pending item this worker now holds the lease on."""
+
+    job_id: int
+    agent_id: int
+
+
+class Jobs:
+    """The ``jobs`` and ``job_items`` tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def open_job(self, kind: JobKind) -> int | None:
+        with self.engine.connect() as conn:
+            found = conn.scalar(sa.select(jobs.c.id).where(
+                jobs.c.kind == kind, jobs.c.status.in_(OPEN)).order_by(jobs.c.id).limit(1))
+        return None if found is None else int(found)
+
+    def create(self, kind: JobKind, items: Sequence[tuple[int, str, ItemStatus]]) -> int:
+        """A queued job with one item per (agent id, agent name, initial status)."""
+        with self.engine.begin() as conn:
+            job_id = int(conn.execute(jobs.insert().values(
+                kind=kind, status=JobStatus.QUEUED, summary="", created_at=utcnow())
+            ).inserted_primary_key[0])
+            if items:
+                conn.execute(job_items.insert(), [
+                    {"job_id": job_id, "agent_id": agent_id, "agent_name": name,
+                     "status": status} for agent_id, name, status in items])
+        return job_id
+
+    def claim(self, owner: str, lease_s: float, limit: int) -> list[ClaimedItem]:
+        """Claim pending items of open jobs, oldest job first; their jobs become running."""
+        open_ids = sa.select(jobs.c.id).where(jobs.c.status.in_(OPEN))
+        rows = claim(self.engine, job_items,
+                     where=sa.and_(job_items.c.status == ItemStatus.PENDING,
+                                   job_items.c.job_id.in_(open_ids)),
+                     order_by=[job_items.c.job_id, job_items.c.agent_name], owner=owner,
+                     lease_s=lease_s, limit=limit)
+        claimed = [ClaimedItem(r.job_id, r.agent_id) for r in rows]
+        started = {item.job_id for item in claimed}
+        if started:
+            with self.engine.begin() as conn:
+                conn.execute(jobs.update().where(jobs.c.id.in_(started),
+                                                 jobs.c.status == JobStatus.QUEUED)
+                             .values(status=JobStatus.RUNNING))
+        return claimed
+
+    def settle(self, item: ClaimedItem, status: ItemStatus, reason: str | None = None,
+               message: str | None = None) -> None:
+        """Record how an item ended and release its lease."""
+        with self.engine.begin() as conn:
+            conn.execute(job_items.update().where(
+                job_items.c.job_id == item.job_id, job_items.c.agent_id == item.agent_id,
+                job_items.c.status == ItemStatus.PENDING)
+                .values(status=status, reason=reason, owner=None, lease_until=None,
+                        message=None if message is None else message[:MESSAGE_MAX_CHARS]))
+
+    def finish_if_complete(self, job_id: int) -> Job | None:
+        """Mark the job finished when no item is pending; the one caller that did gets it."""
+        job = self.get(job_id)
+        if job.finished or job.done < job.total:
+            return None
+        status = JobStatus.FAILED if job.total and job.failed == job.total else JobStatus.DONE
+        with self.engine.begin() as conn:
+            won = conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status.in_(OPEN))
+                               .values(status=status, summary=job_summary(job),
+                                       finished_at=utcnow())).rowcount
+        return self.get(job_id) if won else None
+
+    def agent_ids(self, job_id: int, status: ItemStatus) -> list[int]:
+        with self.engine.connect() as conn:
+            return [int(i) for i in conn.scalars(sa.select(job_items.c.agent_id).where(
+                job_items.c.job_id == job_id, job_items.c.status == status))]
+
+    def open_ids(self) -> list[int]:
+        with self.engine.connect() as conn:
+            return [int(i) for i in conn.scalars(
+                sa.select(jobs.c.id).where(jobs.c.status.in_(OPEN)).order_by(jobs.c.id))]
+
+    def get(self, job_id: int) -> Job:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
+            if row is None:
+                raise NotFound("Job not found")
+            items = conn.execute(sa.select(job_items).where(job_items.c.job_id == job_id)
+                                 .order_by(job_items.c.agent_name)).all()
+        counts = Counter(ItemStatus(item.status) for item in items)
+        errors = [JobError(i.agent_name, i.reason or "unknown", i.message or "")
+                  for i in items if i.status == ItemStatus.FAILED]
+        return Job(id=row.id, kind=JobKind(row.kind), status=JobStatus(row.status),
+                   total=len(items), done=len(items) - counts[ItemStatus.PENDING],
+                   failed=counts[ItemStatus.FAILED], skipped=counts[ItemStatus.SKIPPED],
+                   errors=errors, summary=row.summary or "", created_at=row.created_at,
+                   finished_at=row.finished_at, generated=counts[ItemStatus.DONE])
+
+    def latest(self, kind: JobKind) -> Job | None:
+        with self.engine.connect() as conn:
+            job_id = conn.scalar(sa.select(jobs.c.id).where(jobs.c.kind == kind)
+                                 .order_by(jobs.c.id.desc()).limit(1))
+        return None if job_id is None else self.get(int(job_id))
+
+
+def failures_by_reason(job: Job) -> dict[str, int]:
+    """Counts of failed items per failure reason."""
+    return dict(Counter(e.reason for e in job.errors))
+
+
+def failures_text(job: Job) -> str:
+    """"rate_limited: 3, timeout: 1" — failed items counted by reason ("none" without)."""
+    counts = failures_by_reason(job)
+    return ", ".join(f"{reason}: {n}" for reason, n in sorted(counts.items())) or "none"
+
+
+def job_summary(job: Job) -> str:
+    """The line a finished job is remembered by: "Generated 9, failed 1, skipped 2 (timeout: 1)"."""
+    text = f"Generated {job.generated}, failed {job.failed}, skipped {job.skipped}"
+    return f"{text} ({failures_text(job)})" if job.errors else text

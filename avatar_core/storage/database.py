@@ -1,0 +1,46 @@
+"""The engine: a SQLite file by default, PostgreSQL (or any SQLAlchemy URL) when configured.
+
+SQLite gets WAL (readers never wait for the writer), a busy timeout (writers queue instead of
+failing), enforced foreign keys and NORMAL sync (safe with WAL). Every engine hides statement
+parameters from its error messages: a failing insert of a saved key must not put the key into an
+exception that may reach a log or a page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+__all__ = ["BUSY_TIMEOUT_MS", "create_engine", "is_sqlite"]
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get their directory and pragmas."""
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url, hide_parameters=True,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

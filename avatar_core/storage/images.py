@@ -1,0 +1,82 @@
+"""Image blobs as rows see them: written before the row that names them, deleted after the last.
+
+The two invariants that keep the database and the blob store in agreement live here:
+
+- a blob is written (durably) before any transaction that names it commits, so a row never names a
+  missing or half-written image;
+- a blob is deleted only when no row names it, checked under ``lock`` so a writer in this process
+  cannot name it again between the check and the delete.
+
+A crash between a write and its commit leaves an unnamed blob; ``collect_garbage`` removes those
+at start-up. Its age filter keeps it from deleting a blob another process has just written.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..foundation.errors import NotFound
+from ..foundation.models import ImageFile
+from .blobs import BlobStore, digest_of, media_type_of
+from .schema import BLOB_COLUMNS
+
+__all__ = ["ImageFiles"]
+
+
+class ImageFiles:
+    """The blob store plus the reference checks that make deleting from it safe."""
+
+    def __init__(self, engine: Engine, blobs: BlobStore) -> None:
+        self.engine = engine
+        self.blobs = blobs
+        self.lock = threading.RLock()
+
+    def put(self, data: bytes, ext: str) -> str:
+        return self.blobs.put(data, ext)
+
+    def read(self, name: str) -> bytes:
+        return self.blobs.read(name)
+
+    def file(self, name: str, key: str | None = None) -> ImageFile:
+        """The blob as something to serve; ``NotFound`` if a row names a blob that is gone."""
+        try:
+            data = self.blobs.read(name)
+        except FileNotFoundError:
+            raise NotFound("Image file not found") from None
+        return ImageFile(data=data, digest=digest_of(name), media_type=media_type_of(name),
+                         key=key)
+
+    def referenced(self, *, agent_id: int | None = None,
+                   among: Iterable[str] | None = None) -> set[str]:
+        """Blob names rows refer to: all, one agent's, or those of ``among`` still in use."""
+        wanted = None if among is None else list(among)
+        names: set[str] = set()
+        with self.engine.connect() as conn:
+            for column in BLOB_COLUMNS:
+                query = sa.select(column).distinct().where(column.is_not(None))
+                if agent_id is not None:
+                    query = query.where(column.table.c.agent_id == agent_id)
+                if wanted is not None:
+                    query = query.where(column.in_(wanted))
+                names.update(conn.scalars(query))
+        return names
+
+    def delete_unreferenced(self, candidates: Iterable[str]) -> None:
+        """Delete those of ``candidates`` that no row names any more."""
+        wanted = set(candidates)
+        with self.lock:
+            for name in wanted - self.referenced(among=wanted):
+                self.blobs.delete(name)
+
+    def collect_garbage(self, older_than_s: float = 0.0) -> int:
+        """Remove blobs no row names and older than ``older_than_s``; returns how many."""
+        with self.lock:
+            referenced = self.referenced()
+            orphans = [n for n in self.blobs.names(older_than_s) if n not in referenced]
+            for name in orphans:
+                self.blobs.delete(name)
+        return len(orphans)

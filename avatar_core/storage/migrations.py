@@ -1,0 +1,65 @@
+"""Numbered schema migrations, applied in order, each in its own transaction.
+
+Migration 1 creates whatever tables are missing from the latest schema; later migrations add what
+an older database lacks (and do nothing on a fresh one, whose tables migration 1 made complete).
+Each applied version is recorded in ``schema_migrations``. Append only: never edit a shipped step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ..foundation.clock import utcnow
+from .schema import LEASED_TABLES, metadata, schema_migrations
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+Step = Callable[[Connection], None]
+
+
+def _initial_schema(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables
+                                      if t is not schema_migrations])
+
+
+def _add_missing_columns(table: sa.Table, *names: str) -> Step:
+    """ALTER TABLE … ADD COLUMN for each of ``names`` the table does not have yet."""
+    def step(conn: Connection) -> None:
+        present = {column["name"] for column in sa.inspect(conn).get_columns(table.name)}
+        for name in names:
+            if name in present:
+                continue
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {kind}'))
+
+    return step
+
+
+def _leases(conn: Connection) -> None:
+    for table in LEASED_TABLES:
+        _add_missing_columns(table, "owner", "lease_until")(conn)
+
+
+MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
+    (1, "initial schema", _initial_schema),
+    (2, "leases on background items", _leases),
+)
+
+
+def migrate(engine: Engine) -> int:
+    """Apply pending migrations in order; returns the schema version now in place."""
+    schema_migrations.create(engine, checkfirst=True)
+    with engine.begin() as conn:
+        done = set(conn.scalars(sa.select(schema_migrations.c.version)))
+    for version, description, step in MIGRATIONS:
+        if version in done:
+            continue
+        with engine.begin() as conn:
+            step(conn)
+            conn.execute(schema_migrations.insert().values(
+                version=version, description=description, applied_at=utcnow()))
+    return MIGRATIONS[-1][0]

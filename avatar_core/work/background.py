@@ -1,0 +1,80 @@
+"""Background work of one process: the worker, and what it works on (bulk defaults, emotions).
+
+Everything that needs resuming is rows in the database, so ``resume`` on start is only "plan
+what is missing and let the worker claim it". On a single node (SQLite) no other process can be
+holding a claim, so claims left by a killed process are dropped at start instead of waiting for
+their leases to lapse.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+
+from ..domain.agents import Agents
+from ..domain.emotions import EmotionVariants
+from ..domain.jobs import Jobs
+from ..domain.versions import AvatarVersions
+from ..foundation.config import Settings
+from ..foundation.models import Job
+from ..storage.database import is_sqlite
+from ..storage.images import ImageFiles
+from ..storage.leases import clear_leases
+from .bulk import BulkDefaults
+from .emotions import EmotionWork
+from .generation import Generation
+from .limiter import AdaptiveLimiter
+from .locks import AgentLocks
+from .queue import Worker
+from .retry import BACKGROUND
+
+__all__ = ["BackgroundWork", "process_owner"]
+
+
+def process_owner() -> str:
+    """Who this process is in a lease: host, pid and a random part (pids are reused)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class BackgroundWork:
+    """Wires the worker to its two sources and offers resume, wait, idle and shutdown."""
+
+    def __init__(self, settings: Settings, agents: Agents, versions: AvatarVersions,
+                 variants: EmotionVariants, jobs: Jobs, files: ImageFiles,
+                 generation: Generation, locks: AgentLocks) -> None:
+        self.agents = agents
+        self.limiter = AdaptiveLimiter(settings.concurrency)
+        self.worker = Worker(files.engine, [], owner=process_owner(), lease_s=settings.lease_s,
+                             threads=settings.concurrency)
+        self.emotions = EmotionWork(agents, variants, versions, files, generation, self.limiter,
+                                    BACKGROUND, self.worker.stopping)
+        self.bulk = BulkDefaults(jobs, agents, versions, generation, self.emotions,
+                                 self.limiter, locks, BACKGROUND, self.worker.stopping,
+                                 self.worker.kick)
+        self.worker.sources = [self.bulk, self.emotions]  # faces before expressions
+
+    def resume(self) -> None:
+        """Carry on unfinished work: pending emotions, transient failures, open bulk jobs."""
+        engine = self.worker.engine
+        if is_sqlite(engine):
+            with engine.begin() as conn:
+                clear_leases(conn)
+        for agent in self.agents.list():
+            if agent.current_version_id is not None:
+                self.emotions.ensure(agent.id, retry_transient=True)
+        self.worker.start()
+
+    def ensure_emotions(self, agent_id: int) -> None:
+        if self.emotions.ensure(agent_id):
+            self.worker.kick()
+
+    def wait(self, job_id: int, timeout: float | None = None) -> Job:
+        return self.bulk.wait(job_id, timeout)
+
+    def idle(self) -> bool:
+        """True when no emotion or bulk work is running in this process."""
+        return self.worker.idle()
+
+    def shutdown(self, wait: bool = False) -> None:
+        self.worker.stop(wait=wait)

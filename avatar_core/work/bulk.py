@@ -1,0 +1,149 @@
+"""Bulk default avatars: one job, one item per agent, any worker may draw any item.
+
+Which agents: every agent without a custom avatar (none yet, or a default that is stale because
+its prompt, template or provider changed); custom avatars are never touched. Items are claimed
+like any background work, so a job survives restarts and replicas; the worker that settles the
+last item finishes the job and queues the new faces' emotion variants (faces first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+
+from ..domain.agents import Agents
+from ..domain.defaults import DefaultTarget, default_target
+from ..domain.jobs import ClaimedItem, Jobs
+from ..domain.versions import AvatarVersions
+from ..foundation.errors import NotFound, to_generation_error
+from ..foundation.models import Agent, ItemStatus, Job, JobKind
+from ..providers.base import ImageProvider
+from ..storage.schema import job_items
+from .emotions import EmotionWork
+from .generation import Generation
+from .limiter import AdaptiveLimiter
+from .locks import AgentLocks
+from .queue import Task
+from .retry import RetryPolicy
+
+__all__ = ["BulkDefaults", "ProgressCallback"]
+
+ProgressCallback = Callable[[Job], None]
+_WAIT_SLICE_S = 0.5  # how often a waiter looks at the database (items may finish elsewhere)
+
+
+class BulkDefaults:
+    """The work source for bulk default items, and starting and waiting for their jobs."""
+
+    def __init__(self, jobs: Jobs, agents: Agents, versions: AvatarVersions,
+                 generation: Generation, emotions: EmotionWork, limiter: AdaptiveLimiter,
+                 locks: AgentLocks, policy: RetryPolicy, stopping: threading.Event,
+                 kick: Callable[[], None]) -> None:
+        self.jobs = jobs
+        self.agents = agents
+        self.versions = versions
+        self.generation = generation
+        self.emotions = emotions
+        self.limiter = limiter
+        self.locks = locks
+        self.policy = policy
+        self.stopping = stopping
+        self.kick = kick
+        self._lock = threading.Lock()
+        self._settled = threading.Condition()
+        self._progress: dict[int, list[ProgressCallback]] = {}
+
+    def start(self, progress: ProgressCallback | None = None) -> Job:
+        """Start (or join) the bulk defaults job; returns its record at once."""
+        with self._lock:
+            job_id = self.jobs.open_job(JobKind.DEFAULTS)
+            if job_id is None:
+                job_id = self._create(self.generation.providers.active())
+            if progress is not None:
+                self._progress.setdefault(job_id, []).append(progress)
+        self._finish(job_id)  # a job with nothing to draw is done at once
+        self.kick()
+        return self.jobs.get(job_id)
+
+    def _create(self, provider: ImageProvider) -> int:
+        items = [(agent.id, agent.name,
+                  ItemStatus.PENDING if self._target(agent, provider) else ItemStatus.SKIPPED)
+                 for agent in self.agents.list()]
+        return self.jobs.create(JobKind.DEFAULTS, items)
+
+    def _target(self, agent: Agent, provider: ImageProvider) -> DefaultTarget | None:
+        stored = (self.versions.default_fingerprint(agent.current_version_id)
+                  if agent.current_version_id is not None else None)
+        return default_target(agent, provider.name, provider.model, stored)
+
+    def claim(self, owner: str, lease_s: float, limit: int) -> list[Task]:
+        return [Task(job_items, {"job_id": item.job_id, "agent_id": item.agent_id},
+                     lambda item=item: self._draw(item))  # type: ignore[misc]
+                for item in self.jobs.claim(owner, lease_s, limit)]
+
+    def _draw(self, item: ClaimedItem) -> None:
+        status, reason, message = ItemStatus.DONE, None, None
+        try:
+            # Read under the agent's lock: a rename, a custom avatar or a delete may have landed.
+            with self.locks.hold(item.agent_id):
+                outcome = self._make_default(item.agent_id)
+            if outcome is None:
+                return  # stopping: the item stays pending and is drawn after the restart
+            status, message = outcome
+        except NotFound:
+            status, message = ItemStatus.SKIPPED, "agent was deleted"
+        except Exception as exc:
+            error = to_generation_error(exc)
+            status, reason, message = ItemStatus.FAILED, error.reason.value, error.detail
+        self.jobs.settle(item, status, reason, message)
+        self._notify(item.job_id)
+        self._finish(item.job_id)
+
+    def _make_default(self, agent_id: int) -> tuple[ItemStatus, str | None] | None:
+        agent = self.agents.by_id(agent_id)
+        if agent is None:
+            return ItemStatus.SKIPPED, "agent was deleted"
+        provider = self.generation.providers.active()
+        target = self._target(agent, provider)
+        if target is None:
+            return ItemStatus.SKIPPED, "has a custom or up-to-date avatar"
+        request = self.generation.default_request(agent, target)
+        produced = self.generation.produce(provider, request, self.policy, run=self.limiter.run)
+        if self.stopping.is_set():
+            return None
+        self.generation.commit(agent_id, provider, request, produced, None, is_default=True,
+                               fingerprint=target.fingerprint)
+        return ItemStatus.DONE, None
+
+    def _finish(self, job_id: int) -> None:
+        finished = self.jobs.finish_if_complete(job_id)
+        if finished is None:
+            return
+        for agent_id in self.jobs.agent_ids(job_id, ItemStatus.DONE):
+            self.emotions.ensure(agent_id)  # expressions after faces: the bulk job went first
+        self.kick()
+        self._notify(job_id)
+
+    def _notify(self, job_id: int) -> None:
+        with self._settled:
+            self._settled.notify_all()
+        callbacks = self._progress.get(job_id, [])
+        if not callbacks:
+            return
+        job = self.jobs.get(job_id)
+        for callback in callbacks:
+            with contextlib.suppress(Exception):  # a broken display must not stop the job
+                callback(job)
+
+    def wait(self, job_id: int, timeout: float | None = None) -> Job:
+        """The job once finished, or as it stands after ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = self.jobs.get(job_id)
+            left = None if deadline is None else deadline - time.monotonic()
+            if job.finished or (left is not None and left <= 0):
+                return job
+            with self._settled:
+                self._settled.wait(_WAIT_SLICE_S if left is None else min(left, _WAIT_SLICE_S))

@@ -1,0 +1,117 @@
+"""Emotion variants in the background: each pending row, claimed, drawn from its base avatar.
+
+A variant is drawn by the provider that made its base avatar, from that avatar's reference
+image, and stored only if the base is still current when it is done — checked once more when
+the call gets a provider slot, so variants queued for a replaced avatar cost no call.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from ..domain.agents import Agents
+from ..domain.emotions import ClaimedVariant, EmotionVariants
+from ..domain.versions import AvatarVersions
+from ..foundation.errors import to_generation_error
+from ..foundation.models import AvatarVersion
+from ..foundation.prompts import emotion_prompt
+from ..providers.base import GeneratedImage, ImageRequest
+from ..storage.images import ImageFiles
+from ..storage.schema import emotion_variants
+from .generation import Generation, Produced
+from .limiter import AdaptiveLimiter
+from .queue import Task
+from .retry import RetryPolicy
+
+__all__ = ["EmotionWork"]
+
+
+class _StaleBase(Exception):
+    """The avatar an emotion was queued for is no longer current."""
+
+    passthrough = True  # control flow, not a provider failure: the retry loop lets it through
+
+
+class EmotionWork:
+    """The work source for emotion variants."""
+
+    def __init__(self, agents: Agents, variants: EmotionVariants, versions: AvatarVersions,
+                 files: ImageFiles, generation: Generation, limiter: AdaptiveLimiter,
+                 policy: RetryPolicy, stopping: threading.Event) -> None:
+        self.agents = agents
+        self.variants = variants
+        self.versions = versions
+        self.files = files
+        self.generation = generation
+        self.limiter = limiter
+        self.policy = policy
+        self.stopping = stopping
+
+    def ensure(self, agent_id: int, *, retry_transient: bool = False) -> int:
+        """Make sure the current avatar's 8 variants exist or are pending; returns how many are."""
+        version = self.versions.current_of(agent_id)
+        if version is None:
+            return 0
+        return self.variants.plan(agent_id, version, retry_transient=retry_transient)
+
+    def claim(self, owner: str, lease_s: float, limit: int) -> list[Task]:
+        return [Task(emotion_variants, {"agent_id": v.agent_id, "key": v.key},
+                     lambda v=v: self._draw(v))  # type: ignore[misc]
+                for v in self.variants.claim(owner, lease_s, limit)]
+
+    def _draw(self, variant: ClaimedVariant) -> None:
+        version = self._current_base(variant)
+        if version is None:
+            self.variants.discard(variant)
+            return
+        try:
+            produced = self._produce(variant, version)
+        except _StaleBase:
+            self.variants.discard(variant)
+            return
+        except Exception as exc:
+            self.variants.fail(variant, to_generation_error(exc))
+            return
+        if self.stopping.is_set():
+            return  # the row stays pending (its lease lapses) and is drawn after the restart
+        self._store(variant, produced)
+
+    def _produce(self, variant: ClaimedVariant, version: AvatarVersion) -> Produced:
+        provider = self.generation.providers.for_version(version)
+        request = ImageRequest(
+            kind="emotion", agent_name=self._agent_name(variant),
+            identity_prompt=version.identity_prompt,
+            prompt=emotion_prompt(version.identity_prompt, variant.emotion),
+            seed=version.seed, reference=self.files.read(version.reference_blob),
+            style_image=self.files.read(version.style_blob) if version.style_blob else None,
+            emotion=variant.emotion)
+
+        def still_current(call: Callable[[], GeneratedImage]) -> GeneratedImage:
+            def guarded() -> GeneratedImage:
+                if self._current_base(variant) is None:
+                    raise _StaleBase()
+                return call()
+
+            return self.limiter.run(guarded)
+
+        return self.generation.produce(provider, request, self.policy, run=still_current)
+
+    def _store(self, variant: ClaimedVariant, produced: Produced) -> None:
+        with self.files.lock:
+            if self._current_base(variant) is None:
+                self.variants.discard(variant)  # the base changed while we worked: never shown
+                return
+            reference = self.files.put(produced.reference, "png")
+            display = self.files.put(produced.display, "webp")
+            self.variants.finish(variant, display_blob=display, reference_blob=reference)
+
+    def _current_base(self, variant: ClaimedVariant) -> AvatarVersion | None:
+        version = self.versions.current_of(variant.agent_id)
+        if version is None or version.reference_blob != variant.base_blob:
+            return None
+        return version
+
+    def _agent_name(self, variant: ClaimedVariant) -> str:
+        agent = self.agents.by_id(variant.agent_id)
+        return agent.name if agent is not None else str(variant.agent_id)

@@ -1,0 +1,124 @@
+"""Generation: the one path from a provider's answer to an agent's current version.
+
+provider → (reference PNG, display WebP) → blobs written → one transaction adds the version and
+makes it current. Interactive generation, variations and bulk defaults all go through
+``produce`` and ``commit``; they differ only in the request they build.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..domain.current_images import CurrentImages
+from ..domain.defaults import DefaultTarget
+from ..domain.versions import AvatarVersions, NewVersion
+from ..foundation import imaging
+from ..foundation.errors import NotFound
+from ..foundation.keys import digest, seed_for
+from ..foundation.models import Agent, AvatarVersion
+from ..foundation.prompts import identity_prompt_text, validate_prompt, variation_prompt
+from ..providers.base import GeneratedImage, ImageProvider, ImageRequest
+from ..storage.images import ImageFiles
+from .locks import AgentLocks
+from .providers import ProviderChoice
+from .retry import INTERACTIVE, RetryPolicy, call_with_retry
+
+__all__ = ["Generation", "Produced", "Runner"]
+
+Runner = Callable[[Callable[[], GeneratedImage]], GeneratedImage]
+"""Runs one provider call (e.g. holding a limiter slot); the default runs it directly."""
+
+
+@dataclass(frozen=True)
+class Produced:
+    """A provider's answer, checked: the full-quality reference and the display WebP."""
+
+    reference: bytes
+    display: bytes
+
+
+class Generation:
+    """Builds requests, calls providers under a retry policy and records what they drew."""
+
+    def __init__(self, providers: ProviderChoice, files: ImageFiles, versions: AvatarVersions,
+                 images: CurrentImages, locks: AgentLocks) -> None:
+        self.providers = providers
+        self.files = files
+        self.versions = versions
+        self.images = images
+        self.locks = locks
+
+    def generate(self, agent: Agent, identity_prompt: str, reference: bytes | None = None, *,
+                 policy: RetryPolicy = INTERACTIVE) -> AvatarVersion:
+        """A new avatar from a prompt and an optional uploaded reference image."""
+        prompt = validate_prompt(identity_prompt)
+        style = imaging.validate_upload(reference) if reference is not None else None
+        provider = self.providers.active()
+        request = ImageRequest(
+            kind="identity", agent_name=agent.name, identity_prompt=prompt,
+            prompt=identity_prompt_text(prompt), reference=style, style_image=style,
+            seed=seed_for(agent.name, prompt, digest(style) if style is not None else ""))
+        with self.locks.hold(agent.id):
+            produced = self.produce(provider, request, policy)
+            return self.commit(agent.id, provider, request, produced, style)
+
+    def vary(self, agent: Agent, *, policy: RetryPolicy = INTERACTIVE) -> AvatarVersion:
+        """A fresh variation of the current avatar, from its reference image."""
+        with self.locks.hold(agent.id):
+            current = self.versions.current_of(agent.id)
+            if current is None:
+                raise NotFound("This agent has no avatar to vary; generate one first")
+            provider = self.providers.active()
+            style = self.files.read(current.style_blob) if current.style_blob else None
+            request = ImageRequest(
+                kind="variation", agent_name=agent.name,
+                identity_prompt=current.identity_prompt,
+                prompt=variation_prompt(current.identity_prompt),
+                reference=self.files.read(current.reference_blob), style_image=style,
+                seed=secrets.randbits(62))
+            produced = self.produce(provider, request, policy)
+            return self.commit(agent.id, provider, request, produced, style)
+
+    def default_request(self, agent: Agent, target: DefaultTarget) -> ImageRequest:
+        return ImageRequest(kind="identity", agent_name=agent.name,
+                            identity_prompt=target.prompt,
+                            prompt=identity_prompt_text(target.prompt),
+                            seed=seed_for(agent.name, target.prompt))
+
+    def produce(self, provider: ImageProvider, request: ImageRequest, policy: RetryPolicy,
+                run: Runner | None = None) -> Produced:
+        """Call the provider under a retry policy; the checked reference and display image."""
+        def attempt() -> GeneratedImage:
+            if run is None:
+                return provider.generate(request)
+            return run(lambda: provider.generate(request))
+
+        image = call_with_retry(attempt, policy)
+        reference, display = imaging.provider_outputs(image.data)
+        return Produced(reference, display)
+
+    def commit(self, agent_id: int, provider: ImageProvider, request: ImageRequest,
+               produced: Produced, style: bytes | None, *, is_default: bool = False,
+               fingerprint: str | None = None) -> AvatarVersion:
+        """Write the blobs, then in one transaction add the version and make it current."""
+        files = self.files
+        with files.lock:
+            names: dict[str, Any] = {
+                "reference_blob": files.put(produced.reference, "png"),
+                "display_blob": files.put(produced.display, "webp"),
+                "style_blob": files.put(style, "png") if style is not None else None,
+            }
+            try:
+                version_id = self.versions.add_current(agent_id, NewVersion(
+                    identity_prompt=request.identity_prompt, provider=provider.name,
+                    model=provider.model, seed=request.seed, is_default=is_default,
+                    default_fingerprint=fingerprint, **names))
+            except BaseException:
+                # e.g. the agent was deleted while we generated: leave no orphan blobs behind
+                files.delete_unreferenced(n for n in names.values() if n)
+                raise
+            self.images.changed()
+        return self.versions.get(agent_id, version_id)

@@ -1,0 +1,119 @@
+"""Which image provider draws, and the Gemini key it uses.
+
+The choice is ``auto`` (Gemini when a key is configured, else the built-in renderer), ``gemini``
+or ``builtin``; a key or a choice saved in Settings overrides the environment. Emotion variants
+are drawn by the provider that made their base avatar, so switching providers neither orphans
+nor regenerates them.
+"""
+
+from __future__ import annotations
+
+from ..foundation.config import PROVIDER_CHOICES, Settings
+from ..foundation.errors import BadRequest, FailureReason, GenerationError, InvalidInput
+from ..foundation.limits import API_KEY_MAX_CHARS
+from ..foundation.models import AvatarVersion
+from ..foundation.prompts import identity_prompt_text
+from ..providers.base import ImageProvider, ImageRequest
+from ..providers.builtin import BuiltinProvider
+from ..providers.gemini import GeminiProvider
+from ..storage.saved_settings import SavedSettings
+from .retry import INTERACTIVE, call_with_retry
+
+__all__ = ["KEY_SAVED", "ProviderChoice"]
+
+KEY_SAVED = "saved in Settings"
+_SAVED_KEY = "gemini_api_key"
+_SAVED_PROVIDER = "provider"
+
+
+class ProviderChoice:
+    """Resolves the provider for each generation from the settings and what Settings saved."""
+
+    def __init__(self, settings: Settings, saved: SavedSettings) -> None:
+        self.settings = settings
+        self.saved = saved
+        self.builtin = BuiltinProvider()
+
+    def active(self) -> ImageProvider:
+        """Gemini when chosen (or auto with a key), else the built-in renderer."""
+        choice = self.choice()
+        key = self.gemini_key()
+        if choice == "builtin" or (choice == "auto" and not key):
+            return self.builtin
+        if not key:
+            raise GenerationError(FailureReason.NOT_CONFIGURED,
+                                  "The Gemini provider is selected but no API key is configured")
+        return self.gemini(key)
+
+    def for_version(self, version: AvatarVersion) -> ImageProvider:
+        """The provider that made ``version`` (its emotions must match it), if usable now."""
+        if version.provider == self.builtin.name:
+            return self.builtin
+        key = self.gemini_key()
+        if not key:
+            raise GenerationError(FailureReason.NOT_CONFIGURED,
+                                  "This avatar was made with Gemini but no API key is configured")
+        return self.gemini(key)
+
+    def gemini(self, key: str) -> ImageProvider:
+        return GeminiProvider(key, model=self.settings.gemini_model,
+                              timeout_s=self.settings.gemini_timeout_s,
+                              base_url=self.settings.gemini_base_url)
+
+    def label(self) -> str:
+        """"gemini (gemini-2.5-flash-image)", or why there is no provider."""
+        try:
+            provider = self.active()
+        except GenerationError as exc:
+            return f"none ({exc.reason.value})"
+        return f"{provider.name} ({provider.model})"
+
+    def choice(self) -> str:
+        saved = self.saved.get(_SAVED_PROVIDER)
+        return saved if saved in PROVIDER_CHOICES else self.settings.provider
+
+    def set_choice(self, choice: str) -> None:
+        if choice not in PROVIDER_CHOICES:
+            raise BadRequest(f"Provider must be one of {', '.join(PROVIDER_CHOICES)}")
+        self.saved.set(_SAVED_PROVIDER, choice)
+
+    # --- the Gemini key -------------------------------------------------------------------
+
+    def gemini_key(self) -> str | None:
+        """The key saved in Settings, else GEMINI_API_KEY / GOOGLE_API_KEY."""
+        return self.saved.get(_SAVED_KEY) or self.settings.gemini_api_key
+
+    def key_source(self) -> str | None:
+        if self.saved.get(_SAVED_KEY):
+            return KEY_SAVED
+        return "environment" if self.settings.gemini_api_key else None
+
+    def masked_key(self) -> str | None:
+        key = self.gemini_key()
+        return None if not key else f"{'•' * 8}{key[-4:]}" if len(key) > 8 else "•" * 8
+
+    def save_key(self, key: str) -> None:
+        key = (key or "").strip()
+        if not key or len(key) > API_KEY_MAX_CHARS or any(c.isspace() for c in key):
+            raise InvalidInput("That does not look like an API key "
+                               f"(no spaces, 1-{API_KEY_MAX_CHARS} characters)")
+        self.saved.set(_SAVED_KEY, key)
+
+    def remove_key(self) -> None:
+        self.saved.set(_SAVED_KEY, None)
+
+    def test_key(self) -> tuple[bool, str]:
+        """One real, tiny generation; returns (ok, message naming the failure reason)."""
+        key = self.gemini_key()
+        if not key:
+            reason = FailureReason.NOT_CONFIGURED
+            return False, f"{reason.value}: no key configured. {reason.hint}"
+        provider = self.gemini(key)
+        request = ImageRequest(kind="identity", agent_name="key-test",
+                               identity_prompt="a small friendly robot",
+                               prompt=identity_prompt_text("a small friendly robot"), seed=1)
+        try:
+            call_with_retry(lambda: provider.generate(request), INTERACTIVE)
+        except GenerationError as exc:
+            return False, f"{exc.reason.value}: {exc.detail}. {exc.reason.hint}"
+        return True, "The key works: Gemini returned an image."

@@ -1,0 +1,155 @@
+"""The background worker: claims pending items with leases and runs them on a bounded pool.
+
+Work is rows in the database, never only memory: a source (bulk default items, emotion
+variants) hands out the rows this process claimed as tasks. The dispatcher claims as many as it
+has free threads, sources in priority order, whenever new work was added here (``kick``), a task
+finished, or the poll interval passed (work added by another replica). A heartbeat keeps the
+leases of running tasks alive; a process that dies stops heartbeating and its items are taken
+over by another once their leases lapse.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..storage.leases import extend_leases
+
+__all__ = ["Task", "WorkSource", "Worker"]
+
+log = logging.getLogger("avatar_core.work")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One claimed row: its table and primary key (for heartbeats) and what to do with it."""
+
+    table: sa.Table
+    key: dict[str, Any]
+    run: Callable[[], None] = field(compare=False)
+
+
+class WorkSource(Protocol):
+    """Something with pending rows to claim, e.g. bulk default items or emotion variants."""
+
+    def claim(self, owner: str, lease_s: float, limit: int) -> list[Task]: ...
+
+
+class Worker:
+    """One per process: a dispatcher thread, a heartbeat thread and ``threads`` workers."""
+
+    def __init__(self, engine: Engine, sources: Sequence[WorkSource], *, owner: str,
+                 lease_s: float, threads: int, poll_s: float = 1.0) -> None:
+        self.engine = engine
+        self.sources = list(sources)
+        self.owner = owner
+        self.lease_s = lease_s
+        self.threads = max(1, threads)
+        self.poll_s = poll_s
+        self.stopping = threading.Event()
+        self._cond = threading.Condition()
+        self._running: dict[int, Task] = {}
+        self._dirty = True  # something may be claimable: look before calling it idle
+        self._idle = False
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="avatar-work")
+        self._threads = [threading.Thread(target=self._dispatch, name="avatar-dispatch",
+                                          daemon=True),
+                         threading.Thread(target=self._heartbeat, name="avatar-heartbeat",
+                                          daemon=True)]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def kick(self) -> None:
+        """New work was added in this process: claim it now rather than at the next poll."""
+        with self._cond:
+            self._dirty = True
+            self._idle = False
+            self._cond.notify_all()
+
+    def idle(self) -> bool:
+        """True when nothing runs here and the last look found nothing to claim."""
+        with self._cond:
+            return self._idle and not self._dirty and not self._running
+
+    def stop(self, wait: bool = False) -> None:
+        """Stop claiming; running tasks see ``stopping`` and leave their rows pending."""
+        self.stopping.set()
+        self.kick()
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+        if wait:
+            for thread in self._threads:
+                if thread.is_alive():
+                    thread.join()
+
+    def _dispatch(self) -> None:
+        while not self.stopping.is_set():
+            with self._cond:
+                self._dirty = False
+            try:
+                claimed = self._claim_round()
+            except Exception:  # a database hiccup must not end background work for good
+                log.exception("Claiming background work failed; retrying")
+                claimed = False
+            with self._cond:
+                if not claimed and not self._dirty and not self._running:
+                    self._idle = True
+                if not self._dirty and not self.stopping.is_set():
+                    self._cond.wait(timeout=self.poll_s)
+
+    def _claim_round(self) -> bool:
+        claimed = False
+        for source in self.sources:
+            with self._cond:
+                free = self.threads - len(self._running)
+            if free <= 0 or self.stopping.is_set():
+                break
+            for task in source.claim(self.owner, self.lease_s, free):
+                self._submit(task)
+                claimed = True
+        return claimed
+
+    def _submit(self, task: Task) -> None:
+        with self._cond:
+            self._running[id(task)] = task
+        try:
+            self._pool.submit(self._run, task)
+        except RuntimeError:  # pool shut down: the row stays pending for the next start
+            self._done(task)
+
+    def _run(self, task: Task) -> None:
+        try:
+            if not self.stopping.is_set():
+                task.run()
+        except Exception:  # a task reports its own failures; this is a bug, not a failure
+            log.exception("Background task %s crashed", task.key)
+        finally:
+            self._done(task)
+
+    def _done(self, task: Task) -> None:
+        with self._cond:
+            self._running.pop(id(task), None)
+            self._dirty = True  # a thread is free: there may be more to claim
+            self._cond.notify_all()
+
+    def _heartbeat(self) -> None:
+        interval = max(0.5, self.lease_s / 3)
+        while not self.stopping.wait(interval):
+            with self._cond:
+                tasks = list(self._running.values())
+            by_table: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
+            for task in tasks:
+                by_table.setdefault(task.table.name, (task.table, []))[1].append(task.key)
+            for table, keys in by_table.values():
+                try:
+                    extend_leases(self.engine, table, keys, self.owner, self.lease_s)
+                except Exception:
+                    log.exception("Could not extend leases on %s", table.name)

@@ -1,0 +1,44 @@
+"""The admin lock of the UI.
+
+With no admin token configured (demo mode) every UI action is open and a banner says so. With
+one, every UI *write* — generating, restoring or removing avatars, editing agents, keys, provider,
+bulk defaults, tokens — needs the token entered once in Settings (kept in this browser session's
+``st.session_state``). The API requires a bearer token for the same writes, so the UI is no way
+around it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .service import get_service
+
+__all__ = ["ADMIN_KEY", "admin_unlocked", "lock_admin", "require_admin", "unlock_admin"]
+
+ADMIN_KEY = "admin_token"  # session_state key holding the entered admin token
+
+
+def admin_unlocked() -> bool:
+    """Admin (and write) actions are allowed: demo mode, or the right token was entered."""
+    tokens = get_service().tokens
+    return tokens.demo_mode or tokens.is_admin(st.session_state.get(ADMIN_KEY))
+
+
+def unlock_admin(token: str) -> bool:
+    """Keep ``token`` for this session if it is the admin token; False otherwise."""
+    if get_service().tokens.is_admin(token):
+        st.session_state[ADMIN_KEY] = token
+        return True
+    return False
+
+
+def lock_admin() -> None:
+    st.session_state.pop(ADMIN_KEY, None)
+
+
+def require_admin(what: str = "This action") -> bool:
+    """True when unlocked; else a short note pointing to Settings and False."""
+    if admin_unlocked():
+        return True
+    st.caption(f":material/lock: {what} needs the admin token: unlock it in Settings.")
+    return False
