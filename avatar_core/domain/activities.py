@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from ..foundation.errors import BadRequest, NotFound
 from ..foundation.limits import SUMMARY_MAX_CHARS
 from ..foundation.models import Activity, ActivityKind, ActivityStatus, Agent, quote
+from ..storage.database import inserted_id
 from ..storage.schema import activities, agents
 
 __all__ = ["COLUMNS", "Activities", "activity_frame", "check_activity"]
@@ -82,9 +83,9 @@ class Activities:
         check_activity(started_at, ended_at, kind, status)
         text = (summary or "")[:SUMMARY_MAX_CHARS]
         with self.engine.begin() as conn:
-            new_id = conn.execute(activities.insert().values(
+            new_id = inserted_id(conn.execute(activities.insert().values(
                 agent_id=agent.id, started_at=started_at, ended_at=ended_at, kind=kind,
-                status=status, summary=text)).inserted_primary_key[0]
+                status=status, summary=text)))
         return Activity(int(new_id), agent.name, started_at, ended_at, kind, status, text)
 
     def record_many(self, rows: Iterable[Mapping[str, Any]], ids_by_name: Mapping[str, int]) -> int:

@@ -10,6 +10,7 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..foundation.keys import seed_for
 from ..foundation.models import AGENT_TYPES, ActivityStatus
@@ -268,7 +269,7 @@ def _as_utc(moment: datetime) -> datetime:
 
 def demo_activities(
     names: list[str], now: datetime, hours: float = 24, seed: int = 7
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """About a day of plausible activity for ``names``, ending at ``now``, sorted by start.
 
     Each agent gets schedule runs at a regular period, plus on-demand chats, tasks, MCP calls
@@ -278,7 +279,7 @@ def demo_activities(
     rng = random.Random(seed)
     now = _as_utc(now)
     start = now - timedelta(hours=hours)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
 
     def add(name: str, agent_type: str, kind: str, began: datetime, status: str) -> None:
         duration = _duration(rng, kind)

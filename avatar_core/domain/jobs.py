@@ -17,6 +17,7 @@ from ..foundation.clock import utcnow
 from ..foundation.errors import NotFound
 from ..foundation.limits import MESSAGE_MAX_CHARS
 from ..foundation.models import ItemStatus, Job, JobError, JobKind, JobStatus
+from ..storage.database import inserted_id
 from ..storage.leases import claim
 from ..storage.schema import job_items, jobs
 
@@ -48,9 +49,9 @@ class Jobs:
     def create(self, kind: JobKind, items: Sequence[tuple[int, str, ItemStatus]]) -> int:
         """A queued job with one item per (agent id, agent name, initial status)."""
         with self.engine.begin() as conn:
-            job_id = int(conn.execute(jobs.insert().values(
+            job_id = inserted_id(conn.execute(jobs.insert().values(
                 kind=kind, status=JobStatus.QUEUED, summary="", created_at=utcnow())
-            ).inserted_primary_key[0])
+            ))
             if items:
                 conn.execute(job_items.insert(), [
                     {"job_id": job_id, "agent_id": agent_id, "agent_name": name,

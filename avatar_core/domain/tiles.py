@@ -60,8 +60,8 @@ def initials(display_name: str) -> str:
     if not words:
         return "?"
     if len(words) == 1:
-        return words[0][:2].upper()
-    return (words[0][0] + words[1][0]).upper()
+        return str(words[0][:2]).upper()
+    return str(words[0][0] + words[1][0]).upper()
 
 
 def initials_color(name: str) -> str:

@@ -66,7 +66,8 @@ def clock(moment: datetime, with_day: bool) -> str:
 def local_minutes(column: pd.Series, tz: tzinfo) -> np.ndarray:
     """Wall-clock minutes since 1970 in ``tz``: cheap to compare and to format."""
     local = column.dt.tz_convert(tz).dt.tz_localize(None)
-    return local.to_numpy().astype("datetime64[m]").astype(np.int64)
+    minutes: np.ndarray = local.to_numpy().astype("datetime64[m]").astype(np.int64)
+    return minutes
 
 
 def clock_labels(minutes: np.ndarray, with_day: bool) -> np.ndarray:
@@ -74,12 +75,13 @@ def clock_labels(minutes: np.ndarray, with_day: bool) -> np.ndarray:
     if not len(minutes):
         return np.array([], dtype=object)
     distinct, inverse = np.unique(minutes, return_inverse=True)
-    moments = pd.to_datetime(distinct, unit="m")
+    moments = pd.DatetimeIndex(distinct.astype("datetime64[m]"))
     text = moments.strftime("%H:%M").to_numpy(dtype=object)
     if with_day:
         days = np.array(_WEEKDAYS, dtype=object)[moments.day_of_week.to_numpy()]
         text = days + " " + moments.strftime("%d").to_numpy(dtype=object) + " " + text
-    return text[inverse]
+    labels: np.ndarray = text[inverse]
+    return labels
 
 
 def duration_labels(seconds: np.ndarray) -> np.ndarray:
@@ -90,4 +92,5 @@ def _labels(values: np.ndarray, format_one: Callable[[int], str]) -> np.ndarray:
     """``format_one`` applied to each distinct value once, spread back over the array."""
     distinct, inverse = np.unique(values, return_inverse=True)
     texts = np.array([format_one(int(value)) for value in distinct] + [""], dtype=object)
-    return texts[:-1][inverse] if len(values) else np.array([], dtype=object)
+    labels: np.ndarray = texts[:-1][inverse] if len(values) else np.array([], dtype=object)
+    return labels

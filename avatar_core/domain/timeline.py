@@ -182,7 +182,8 @@ def _row_statuses(frame: pd.DataFrame, in_scope: np.ndarray, end: pd.Timestamp) 
 def _visible(activities: pd.DataFrame, in_scope: np.ndarray,
              window: _Window) -> tuple[pd.DataFrame, pd.Series]:
     """Activities overlapping the window, sorted by agent then start, with their clipped ends."""
-    ends = activities["ended_at"].fillna(window.end).clip(upper=window.end)
+    ends: Any = activities["ended_at"].fillna(window.end)
+    ends = ends.where(ends <= window.end, window.end)
     visible = in_scope & (ends > window.start).to_numpy(bool)
     frame, ends = activities[visible], ends[visible]
     order = np.lexsort((frame["started_at"].to_numpy("datetime64[ns]"),
@@ -192,7 +193,8 @@ def _visible(activities: pd.DataFrame, in_scope: np.ndarray,
 
 def _bars_by_agent(frame: pd.DataFrame, ends: pd.Series, window: _Window) -> dict[str, list[Bar]]:
     """Every visible activity as a bar in percent of the track, with its hover title."""
-    left = ((frame["started_at"].clip(lower=window.start) - window.start)
+    began: Any = frame["started_at"]
+    left = ((began.where(began >= window.start, window.start) - window.start)
             / window.span * 100).to_numpy(float)
     right = ((ends - window.start) / window.span * 100).to_numpy(float)
     width = np.maximum(right - left, MIN_BAR_PCT)
@@ -236,8 +238,8 @@ def _tallies(frame: pd.DataFrame, end: pd.Timestamp) -> dict[str, dict[str, Any]
         "bad": (frame["status"] == "error") & finished,
     }).groupby("agent_name", sort=False).agg(
         count=("ok", "size"), ok=("ok", "sum"), bad=("bad", "sum"))
-    tallies: dict[str, dict[str, Any]] = counted.to_dict("index")
-    return tallies
+    return {str(name): {str(k): v for k, v in tally.items()}
+            for name, tally in counted.to_dict("index").items()}
 
 
 def _row(agent: TileAgent, statuses: dict[str, str], bars_by_agent: dict[str, list[Bar]],

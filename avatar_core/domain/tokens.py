@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from ..foundation.clock import utcnow
 from ..foundation.errors import BadRequest, NotFound
 from ..foundation.limits import TOKEN_NAME_MAX_CHARS
+from ..storage.database import inserted_id
 from ..storage.schema import tokens
 
 __all__ = ["Role", "TokenInfo", "TokenStore"]
@@ -79,9 +80,9 @@ class TokenStore:
                              "AVATARS_ADMIN_TOKEN")
         secret = _PREFIX + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            new_id = conn.execute(tokens.insert().values(
+            new_id = inserted_id(conn.execute(tokens.insert().values(
                 name=name, role=role, token_hash=_hash(secret), created_at=utcnow()
-            )).inserted_primary_key[0]
+            )))
         return self.get(new_id), secret
 
     def get(self, token_id: int) -> TokenInfo:

@@ -16,6 +16,7 @@ from ..foundation.clock import utcnow
 from ..foundation.errors import NotFound
 from ..foundation.models import AvatarVersion
 from ..foundation.prompts import TEMPLATE_VERSION
+from ..storage.database import inserted_id
 from ..storage.schema import agents, avatar_versions
 
 __all__ = ["AvatarVersions", "NewVersion"]
@@ -47,13 +48,13 @@ class AvatarVersions:
         with self.engine.begin() as conn:
             if conn.scalar(sa.select(agents.c.id).where(agents.c.id == agent_id)) is None:
                 raise NotFound("Agent not found")
-            version_id = int(conn.execute(avatar_versions.insert().values(
+            version_id = inserted_id(conn.execute(avatar_versions.insert().values(
                 agent_id=agent_id, identity_prompt=new.identity_prompt, provider=new.provider,
                 model=new.model, display_blob=new.display_blob,
                 reference_blob=new.reference_blob, style_blob=new.style_blob, seed=new.seed,
                 is_default=new.is_default, default_fingerprint=new.default_fingerprint,
                 template_version=TEMPLATE_VERSION, created_at=utcnow(),
-            )).inserted_primary_key[0])
+            )))
             conn.execute(agents.update().where(agents.c.id == agent_id)
                          .values(current_version_id=version_id))
         return version_id

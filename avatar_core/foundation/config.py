@@ -109,7 +109,7 @@ class Settings:
             data_dir=data_dir,
             database_url=database_url,
             admin_token=get("AVATARS_ADMIN_TOKEN") or None,
-            provider=provider,  # type: ignore[arg-type]
+            provider=provider,
             gemini_api_key=key or None,
             gemini_base_url=get("GOOGLE_GEMINI_BASE_URL") or None,
             gemini_model=get("AVATARS_GEMINI_MODEL") or DEFAULT_GEMINI_MODEL,

@@ -215,10 +215,11 @@ def palette(data: bytes, count: int = 3) -> list[tuple[int, int, int]]:
         return []
     strip = Image.frombytes("RGB", (len(visible) // 3, 1), bytes(visible))
     quantised = strip.quantize(colors=count, method=Image.Quantize.MEDIANCUT)
-    colours = quantised.getpalette() or []
+    colours: list[int] = list(quantised.getpalette() or [])
     counts = sorted(quantised.getcolors() or [], key=lambda item: (-item[0], item[1]))
     result: list[tuple[int, int, int]] = []
-    for _, index in counts:
+    for _, entry in counts:
+        index = int(entry)  # type: ignore[call-overload]  # a palette index for mode P
         colour = (colours[3 * index], colours[3 * index + 1], colours[3 * index + 2])
         if colour not in result:
             result.append(colour)
@@ -321,7 +322,7 @@ def _normalise(image: Image.Image) -> Image.Image:
     )
     if has_alpha:
         image = image.convert("RGBA")
-        alpha_low, _ = image.getchannel("A").getextrema()  # type: ignore[misc]
+        alpha_low = image.getchannel("A").getextrema()[0]
         if alpha_low == 255:  # an alpha channel with nothing transparent is just weight
             image = image.convert("RGB")
     else:

@@ -12,11 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 
-__all__ = ["BUSY_TIMEOUT_MS", "create_engine", "is_sqlite"]
+__all__ = ["BUSY_TIMEOUT_MS", "create_engine", "inserted_id", "is_sqlite"]
 
 BUSY_TIMEOUT_MS = 30_000
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key an ``INSERT`` of one row gave it."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the statement inserted no row")
+    return int(key[0])
 
 
 def is_sqlite(engine: Engine) -> bool:
