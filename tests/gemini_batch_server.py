@@ -256,8 +256,11 @@ class BatchStub:
             return _invalid(f"Invalid upload start: {exc}")
         upload_id = secrets.token_hex(8)
         mime_type = headers.get("x-goog-upload-header-content-type", "")
+        # The SDK passes its File model through unconverted ("display_name"); proto JSON
+        # accepts both spellings.
+        display_name = file.get("displayName", file.get("display_name", ""))
         with self._lock:
-            self._uploads[upload_id] = _Upload(file.get("displayName", ""), mime_type, size)
+            self._uploads[upload_id] = _Upload(display_name, mime_type, size)
         url = f"{self._stub.url}{path}?upload_id={upload_id}"
         return WireAnswer(
             payload={}, headers={"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"}
