@@ -1,10 +1,13 @@
-"""A local server that speaks Gemini's generateContent REST protocol, for tests and benchmarks.
+"""A local server that speaks Gemini's REST protocol, for tests and benchmarks.
 
 The provider is tested through the real ``google-genai`` client, so the seam is the network:
 point the SDK at ``GeminiStub.url`` (``base_url`` or ``GOOGLE_GEMINI_BASE_URL``) and script what
-Google would answer — images, errors in Google's ``{"error": {...}}`` format, 429s carrying a
-``google.rpc.RetryInfo`` delay, safety finish reasons, prompt blocks, slow answers and dropped
-connections. With an empty script every request gets a freshly drawn PNG.
+Google would answer — images, refined prompts from a text model, errors in Google's
+``{"error": {...}}`` format, 429s carrying a ``google.rpc.RetryInfo`` delay, safety finish
+reasons, prompt blocks, empty answers, slow answers and dropped connections. With an empty
+script an image model's request gets a freshly drawn PNG and any other model's a refined text.
+The Batch and Files APIs live in ``gemini_batch_server`` and answer on the same port
+(``stub.batches``); batch items take their answers from the same script.
 
 Usage::
 
@@ -17,10 +20,7 @@ Usage::
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import io
 import json
 import math
 import re
@@ -28,35 +28,29 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-from PIL import Image, ImageDraw
+from tests.gemini_batch_server import BatchStub
+from tests.gemini_wire import (
+    KINDS,
+    ScriptedResponse,
+    StubKind,
+    WireAnswer,
+    answer,
+    default_kind,
+    error_body,
+    model_not_found_body,
+    rate_limited_body,
+)
 
 __all__ = ["GeminiStub", "ReceivedRequest", "ScriptedResponse", "StubKind", "refused_url"]
-
-StubKind = Literal[
-    "image", "error", "rate_limited", "finish", "blocked", "text_only", "slow", "drop", "not_json"
-]
-_KINDS: frozenset[str] = frozenset(StubKind.__args__)  # type: ignore[attr-defined]
 
 # /v1/models/gemini-2.5-flash-image:generateContent, /v1beta/…, /v1alpha/… — the SDK's default
 # API version changes between releases, so any v1* prefix is accepted.
 _PATH = re.compile(r"^/(?P<version>v1[a-z0-9]*)/models/(?P<model>[^/:]+):generateContent$")
-
-# Canonical gRPC status names for the HTTP codes tests use, as Google's error bodies carry them.
-_GRPC_STATUS = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-}
 _WINDOW_S = 60.0
 
 
@@ -83,21 +77,34 @@ class ReceivedRequest:
     def generation_config(self) -> dict[str, Any]:
         return dict(self.body.get("generationConfig") or {})
 
+    @property
+    def system_instruction(self) -> str | None:
+        """The system instruction's text, as the SDK sent it (None when there was none)."""
+        instruction = self.body.get("systemInstruction")
+        if not instruction:
+            return None
+        return "".join(part.get("text", "") for part in instruction.get("parts", []))
 
-@dataclass(frozen=True)
-class ScriptedResponse:
-    """One queued answer: a ``kind`` and its options (see ``GeminiStub.push``)."""
+    @property
+    def thinking_budget(self) -> int | None:
+        # google-genai 3.x passes ThinkingConfig through unconverted ("thinking_budget"); proto
+        # JSON accepts both spellings, so the stub does too.
+        thinking = self.generation_config.get("thinkingConfig") or {}
+        return thinking.get("thinkingBudget", thinking.get("thinking_budget"))
 
-    kind: StubKind
-    options: dict[str, Any] = field(default_factory=dict)
+    @property
+    def max_output_tokens(self) -> int | None:
+        return self.generation_config.get("maxOutputTokens")
 
 
 class GeminiStub:
-    """A threaded HTTP server on 127.0.0.1 (free port) that answers like generateContent.
+    """A threaded HTTP server on 127.0.0.1 (free port) that answers like the Gemini API.
 
-    ``latency_s`` delays every answer except quota 429s (Google refuses those at once);
-    ``quota_per_min`` caps accepted requests in any sliding 60 s window and answers the excess
-    with 429 RESOURCE_EXHAUSTED and a ``retryDelay`` saying when a slot frees up.
+    ``latency_s`` delays every generateContent answer except quota 429s (Google refuses those
+    at once); ``quota_per_min`` caps accepted requests in any sliding 60 s window and answers
+    the excess with 429 RESOURCE_EXHAUSTED and a ``retryDelay`` saying when a slot frees up.
+    ``known_models`` (default: any name) makes every other model a 404 NOT_FOUND, as Google
+    answers a misspelled model.
     """
 
     def __init__(
@@ -107,8 +114,10 @@ class GeminiStub:
         quota_per_min: int | None = None,
         quota_mode: Literal["window", "rate"] = "window",
         image_size: int = 256,
+        known_models: Collection[str] | None = None,
     ) -> None:
         self.latency_s = latency_s
+        self.known_models = frozenset(known_models) if known_models is not None else None
         self.quota_per_min = quota_per_min
         # "window": at most N in any sliding 60 s (bursts pass); "rate": a token bucket that
         # refills N/60 per second with one second of burst, like a per-second enforced quota.
@@ -126,6 +135,7 @@ class GeminiStub:
         self._max_in_flight = 0
         self._closing = threading.Event()
         self._tokens = max(1.0, (quota_per_min or 0) / 60.0)
+        self.batches = BatchStub(self)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.stub = self
         self._thread = threading.Thread(
@@ -180,13 +190,15 @@ class GeminiStub:
         - ``rate_limited``: ``retry_delay_s`` (1), ``message``
         - ``finish``: ``reason`` ("SAFETY"; also IMAGE_SAFETY, PROHIBITED_CONTENT, …)
         - ``blocked``: ``reason`` ("SAFETY"; promptFeedback.blockReason)
-        - ``text_only``: ``text``
-        - ``slow``: ``delay_s`` (5), then an image
+        - ``text``: ``text`` (default: the user's words, expanded), ``finish`` ("STOP"); a
+          text model's answer. ``text_only`` is the same answer to an image model
+        - ``empty``: a candidate without parts, ``finish`` ("STOP"); or ``no_candidates=True``
+        - ``slow``: ``delay_s`` (5), then the model's default answer (an image, or a text)
         - ``drop``: close the connection without answering
         - ``not_json``: 200 with an HTML body (a proxy's login page), ``body`` to override
         """
-        if kind not in _KINDS:
-            raise ValueError(f"unknown stub kind {kind!r}; expected one of {sorted(_KINDS)}")
+        if kind not in KINDS:
+            raise ValueError(f"unknown stub kind {kind!r}; expected one of {sorted(KINDS)}")
         with self._lock:
             self._script.append(ScriptedResponse(kind, dict(options)))
         return self
@@ -226,12 +238,23 @@ class GeminiStub:
 
     # --- used by the handler ------------------------------------------------------------------
 
-    def _admit(self, request: ReceivedRequest | None) -> tuple[ScriptedResponse, float | None]:
+    def next_scripted(self, model: str) -> ScriptedResponse:
+        """Pop the next scripted answer (batch items draw from the same script)."""
+        with self._lock:
+            return self._pop(model)
+
+    def _pop(self, model: str) -> ScriptedResponse:
+        return self._script.popleft() if self._script else ScriptedResponse(default_kind(model))
+
+    def _count(self) -> None:
+        with self._lock:
+            self._calls += 1
+
+    def _admit(self, request: ReceivedRequest) -> tuple[ScriptedResponse, float | None]:
         """Count the call, apply the quota, pop the script: (answer, quota retry delay or None)."""
         with self._lock:
             self._calls += 1
-            if request is not None:
-                self._requests.append(request)
+            self._requests.append(request)
             now = time.monotonic()
             while self._accepted and now - self._accepted[0] >= _WINDOW_S:
                 self._accepted.popleft()
@@ -244,15 +267,13 @@ class GeminiStub:
                     self._rate_limited += 1
                     return ScriptedResponse("rate_limited"), round((1.0 - self._tokens) / per_s, 3)
                 self._tokens -= 1.0
-                answer = self._script.popleft() if self._script else ScriptedResponse("image")
-                return answer, None
+                return self._pop(request.model), None
             if self.quota_per_min is not None and len(self._accepted) >= self.quota_per_min:
                 self._rate_limited += 1
                 frees_at = self._accepted[0] + _WINDOW_S
                 return ScriptedResponse("rate_limited"), max(1.0, math.ceil(frees_at - now))
             self._accepted.append(now)
-            answer = self._script.popleft() if self._script else ScriptedResponse("image")
-            return answer, None
+            return self._pop(request.model), None
 
     @contextlib.contextmanager
     def _answering(self) -> Iterator[None]:
@@ -268,22 +289,6 @@ class GeminiStub:
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             self._closing.wait(seconds)
-
-    def _draw(self, body: bytes, color: tuple[int, int, int] | None) -> bytes:
-        """A plain square whose colour is a digest of the request: different asks, different
-        images, and the same ask the same image."""
-        if color is None:
-            digest = hashlib.sha256(body).digest()
-            color = (digest[0], digest[1], digest[2])
-        size = self.image_size
-        image = Image.new("RGB", (size, size), color)
-        inset = size // 4
-        ImageDraw.Draw(image).ellipse(
-            (inset, inset, size - inset, size - inset), fill=tuple(255 - c for c in color)
-        )
-        out = io.BytesIO()
-        image.save(out, format="PNG")
-        return out.getvalue()
 
 
 class _Server(ThreadingHTTPServer):
@@ -317,92 +322,56 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet test output
 
     def do_GET(self) -> None:
-        self._send_json(404, _error_body(404, "NOT_FOUND", f"No route for GET {self.path}"))
+        self._route("GET")
 
     def do_POST(self) -> None:
         with self.server.stub._answering():
-            self._post()
+            self._route("POST")
 
-    def _post(self) -> None:
+    def _route(self, method: str) -> None:
         stub = self.server.stub
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        routed = stub.batches.route(method, self.path, headers, raw)
+        if routed is not None:
+            stub._count()
+            return self._send_answer(routed)
         match = _PATH.match(self.path.split("?", 1)[0])
+        if method != "POST" or match is None:
+            stub._count()
+            message = f"No route for {method} {self.path}"
+            return self._send_answer(WireAnswer(404, error_body(404, "NOT_FOUND", message)))
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
             body = None
-        if match is None or not isinstance(body, dict):
-            stub._admit(None)
-            self._send_json(
-                404 if match is None else 400,
-                _error_body(404, "NOT_FOUND", f"No route for POST {self.path}")
-                if match is None
-                else _error_body(400, "INVALID_ARGUMENT", "Invalid JSON payload received."),
-            )
-            return
-        request = ReceivedRequest(
-            path=self.path,
-            model=match["model"],
-            headers={k.lower(): v for k, v in self.headers.items()},
-            body=body,
-        )
-        answer, quota_delay = stub._admit(request)
-        if quota_delay is not None:
-            self._send_json(429, _rate_limited_body(quota_delay, "Quota exceeded (stub)."))
-            return
-        stub._sleep(stub.latency_s)
-        self._answer(answer, raw)
+        if not isinstance(body, dict):
+            stub._count()
+            message = "Invalid JSON payload received."
+            return self._send_answer(WireAnswer(400, error_body(400, "INVALID_ARGUMENT", message)))
+        request = ReceivedRequest(self.path, match["model"], headers, body)
+        self._generate(request, match["version"], raw)
 
-    def _answer(self, answer: ScriptedResponse, raw: bytes) -> None:
+    def _generate(self, request: ReceivedRequest, version: str, raw: bytes) -> None:
         stub = self.server.stub
-        opts = answer.options
-        kind = answer.kind
-        if kind == "slow":
-            stub._sleep(float(opts.get("delay_s", 5.0)))
+        scripted, quota_delay = stub._admit(request)
+        if quota_delay is not None:
+            payload = rate_limited_body(quota_delay, "Quota exceeded (stub).")
+            return self._send_answer(WireAnswer(429, payload))
+        stub._sleep(stub.latency_s)
+        if stub.known_models is not None and request.model not in stub.known_models:
+            return self._send_answer(WireAnswer(404, model_not_found_body(request.model, version)))
+        if scripted.kind == "slow":
+            stub._sleep(float(scripted.options.get("delay_s", 5.0)))
             if stub._closing.is_set():
                 return self._drop()
-            kind = "image"
-        if kind == "image":
-            data = opts.get("data") or stub._draw(raw, opts.get("color"))
-            parts: list[dict[str, Any]] = []
-            if opts.get("text"):
-                parts.append({"text": opts["text"]})
-            parts.append(
-                {
-                    "inlineData": {
-                        "mimeType": opts.get("mime_type", "image/png"),
-                        "data": base64.b64encode(data).decode("ascii"),
-                    }
-                }
-            )
-            self._send_json(200, _candidate_body(parts, "STOP"))
-        elif kind == "error":
-            status = int(opts.get("status", 500))
-            grpc = opts.get("grpc_status") or _GRPC_STATUS.get(status, "UNKNOWN")
-            message = opts.get("message") or f"Stub error {status} {grpc}."
-            self._send_json(status, _error_body(status, grpc, message, opts.get("details")))
-        elif kind == "rate_limited":
-            delay = float(opts.get("retry_delay_s", 1.0))
-            message = opts.get("message") or "Resource has been exhausted (e.g. check quota)."
-            self._send_json(429, _rate_limited_body(delay, message))
-        elif kind == "finish":
-            self._send_json(200, _candidate_body(None, opts.get("reason", "SAFETY")))
-        elif kind == "blocked":
-            self._send_json(
-                200,
-                {
-                    "promptFeedback": {"blockReason": opts.get("reason", "SAFETY")},
-                    "modelVersion": "stub",
-                },
-            )
-        elif kind == "text_only":
-            text = opts.get("text", "I can't draw that, but here is a description instead.")
-            self._send_json(200, _candidate_body([{"text": text}], "STOP"))
-        elif kind == "drop":
-            self._drop()
-        elif kind == "not_json":
-            self._send(200, "text/html", opts.get("body", b"<html><body>Sign in</body></html>"))
+        self._send_answer(answer(scripted, raw, request.model, stub.image_size))
+
+    def _send_answer(self, wire: WireAnswer) -> None:
+        if wire.drop:
+            return self._drop()
+        self._send(wire.status, wire.content_type, wire.body, wire.headers)
 
     def _drop(self) -> None:
         """Hang up without a status line: the client sees a protocol/connection error."""
@@ -410,61 +379,19 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
-        self._send(status, "application/json; charset=UTF-8", json.dumps(payload).encode())
-
-    def _send(self, status: int, content_type: str, data: bytes) -> None:
+    def _send(
+        self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (its timeout); nothing to do
-
-
-def _candidate_body(parts: list[dict[str, Any]] | None, finish_reason: str) -> dict[str, Any]:
-    candidate: dict[str, Any] = {"finishReason": finish_reason, "index": 0}
-    if parts is not None:
-        candidate["content"] = {"role": "model", "parts": parts}
-    return {
-        "candidates": [candidate],
-        "usageMetadata": {"promptTokenCount": 10, "totalTokenCount": 10},
-        "modelVersion": "stub",
-    }
-
-
-def _error_body(
-    code: int, status: str, message: str, details: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message, "status": status}
-    if details is not None:
-        error["details"] = details
-    return {"error": error}
-
-
-def _rate_limited_body(delay_s: float, message: str) -> dict[str, Any]:
-    delay = f"{int(delay_s)}s" if float(delay_s).is_integer() else f"{delay_s:.3f}s"
-    return _error_body(
-        429,
-        "RESOURCE_EXHAUSTED",
-        message,
-        [
-            {
-                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-                "violations": [
-                    {
-                        "quotaMetric": (
-                            "generativelanguage.googleapis.com/generate_content_requests"
-                        ),
-                        "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
-                    }
-                ],
-            },
-            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay},
-        ],
-    )
 
 
 def refused_url() -> str:

@@ -119,7 +119,10 @@ API_KEY_INVALID = google_error(
         (503, google_error(503, "UNAVAILABLE"), FailureReason.UPSTREAM_ERROR),
         (504, google_error(504, "DEADLINE_EXCEEDED"), FailureReason.TIMEOUT),
         (408, {"message": "Request Timeout", "status": "Request Timeout"}, FailureReason.TIMEOUT),
-        (404, google_error(404, "NOT_FOUND"), FailureReason.UNKNOWN),
+        # A misspelled model: a setting to fix, not an outage to retry.
+        (404, google_error(404, "NOT_FOUND"), FailureReason.NOT_CONFIGURED),
+        (404, {"message": "Not Found", "status": "Not Found"}, FailureReason.NOT_CONFIGURED),
+        (409, google_error(409, "ALREADY_EXISTS"), FailureReason.UNKNOWN),
     ],
     ids=lambda value: str(value) if isinstance(value, int) else None,
 )
@@ -275,6 +278,15 @@ def test_wraps_sdk_errors_with_reason_detail_and_delay() -> None:
     assert error.reason is FailureReason.RATE_LIMITED
     assert error.retry_after == 9.0
     assert error.detail == "Provider error 429: Quota exceeded"
+
+
+def test_a_missing_model_is_a_configuration_problem_not_worth_a_retry() -> None:
+    message = "models/gemini-2.5-flash-imag is not found for API version v1beta"
+    error = to_generation_error(api_error(404, google_error(404, "NOT_FOUND", message)))
+
+    assert error.reason is FailureReason.NOT_CONFIGURED
+    assert (error.status, error.reason.retryable) == (501, False)
+    assert error.detail == f"Provider error 404: {message}"
 
 
 def test_wraps_transport_errors() -> None:

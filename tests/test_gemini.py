@@ -166,9 +166,10 @@ API_KEY_INVALID = {
         ("error", {"status": 500}, FailureReason.UPSTREAM_ERROR),
         ("error", {"status": 503}, FailureReason.UPSTREAM_ERROR),
         ("error", {"status": 504}, FailureReason.TIMEOUT),
+        ("error", {"status": 404}, FailureReason.NOT_CONFIGURED),
         ("rate_limited", {"retry_delay_s": 1}, FailureReason.RATE_LIMITED),
     ],
-    ids=["400", "400-api-key-invalid", "401", "403", "500", "503", "504", "429"],
+    ids=["400", "400-api-key-invalid", "401", "403", "500", "503", "504", "404", "429"],
 )
 def test_http_errors_are_classified_and_not_retried_by_the_sdk(
     stub: GeminiStub,
@@ -209,6 +210,22 @@ def test_quota_window_refuses_the_excess_with_the_time_a_slot_frees() -> None:
         assert error.reason is FailureReason.RATE_LIMITED
         assert error.retry_after is not None and 1.0 <= error.retry_after <= 60.0
         assert (stub.calls, stub.rate_limited) == (3, 1)
+
+
+def test_a_misspelled_model_is_not_configured_and_named() -> None:
+    with GeminiStub(known_models={"gemini-2.5-flash-image"}) as stub:
+        provider = GeminiProvider(KEY, model="gemini-2.5-flash-imag", base_url=stub.url)
+
+        error = fail(provider)
+
+        assert error.reason is FailureReason.NOT_CONFIGURED
+        assert error.detail == (
+            "The Gemini model 'gemini-2.5-flash-imag' was not found (404): "
+            "check AVATARS_GEMINI_MODEL"
+        )
+        assert (error.status, stub.calls) == (501, 1)
+        # The right spelling on the same stub draws: the 404 came from the name alone.
+        assert GeminiProvider(KEY, base_url=stub.url).generate(make_request()).data
 
 
 def test_provider_message_is_kept_for_the_user(stub: GeminiStub, provider: GeminiProvider) -> None:

@@ -169,6 +169,10 @@ _API_TABLE: tuple[tuple[int | None, str | None, FailureReason], ...] = (
     (403, None, FailureReason.NOT_CONFIGURED),
     (None, "UNAUTHENTICATED", FailureReason.NOT_CONFIGURED),
     (None, "PERMISSION_DENIED", FailureReason.NOT_CONFIGURED),
+    # A model (or batch) that does not exist: almost always a misspelled model setting, which
+    # no retry can fix; the provider's detail names the model and the variable to check.
+    (404, None, FailureReason.NOT_CONFIGURED),
+    (None, "NOT_FOUND", FailureReason.NOT_CONFIGURED),
     (429, None, FailureReason.RATE_LIMITED),
     (None, "RESOURCE_EXHAUSTED", FailureReason.RATE_LIMITED),
     (504, None, FailureReason.TIMEOUT),

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
+from ..foundation.errors import GenerationError
 from ..foundation.models import Emotion
 
-__all__ = ["GeneratedImage", "ImageProvider", "ImageRequest", "RequestKind"]
+__all__ = [
+    "BatchImageProvider",
+    "BatchItem",
+    "BatchState",
+    "BatchStatus",
+    "GeneratedImage",
+    "ImageProvider",
+    "ImageRequest",
+    "PromptRefiner",
+    "RequestKind",
+]
 
 RequestKind = Literal["identity", "variation", "emotion"]
 
@@ -48,3 +61,77 @@ class ImageProvider(Protocol):
     model: str
 
     def generate(self, request: ImageRequest) -> GeneratedImage: ...
+
+
+@runtime_checkable
+class PromptRefiner(Protocol):
+    """Expands a short identity prompt into a specific portrait description.
+
+    Raises ``GenerationError`` on any failure (an empty answer and a safety block included), so
+    that the caller can fall back to the user's own prompt.
+    """
+
+    model: str
+
+    def refine_prompt(self, identity_prompt: str) -> str: ...
+
+
+# --- batches: many images for half the price, results within a day ---------------------------
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One image of a batch; ``key`` (unique in the batch) is how its result comes back."""
+
+    key: str
+    request: ImageRequest
+
+
+class BatchState(StrEnum):
+    """Where a batch is; the last four are final."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def done(self) -> bool:
+        """Final: polling again will not change anything."""
+        return self not in (BatchState.PENDING, BatchState.RUNNING)
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    """A batch as last polled.
+
+    ``results`` is filled once the batch succeeded: each item's image, or the GenerationError
+    that explains why it has none (classified like an interactive answer). A key that is
+    missing did not come back at all. ``error`` says why a failed, expired or cancelled batch
+    ended without results.
+    """
+
+    name: str
+    state: BatchState
+    results: Mapping[str, GeneratedImage | GenerationError] = field(default_factory=dict)
+    error: GenerationError | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.state.done
+
+
+@runtime_checkable
+class BatchImageProvider(Protocol):
+    """Submits many image requests at once and is polled for them, possibly after a restart."""
+
+    name: str
+    model: str
+
+    def submit(self, items: Sequence[BatchItem], display_name: str) -> str:
+        """Create the batch; its name (store it to poll after a restart)."""
+        ...
+
+    def status(self, name: str) -> BatchStatus: ...

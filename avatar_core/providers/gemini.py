@@ -1,51 +1,40 @@
 """Gemini image generation through the ``google-genai`` SDK.
 
-Decisions the SDK leaves to us:
+The client, its timeout and retry policy, and the translation of SDK errors live in
+``gemini_client``; this module builds the image request (shared with batches, so an avatar
+drawn in a batch is asked for exactly like one drawn interactively) and reads the answer.
 
-- **Timeout**: the SDK waits forever by default; every client gets ``HttpOptions(timeout=ms)``.
-- **Retries**: off in the SDK (``HttpRetryOptions(attempts=1)``) — our job runner retries with
-  backoff and honours Google's ``RetryInfo`` delay, and a second retry loop underneath would
-  multiply attempts and hide the delay.
-- **One client per (key, base URL, timeout)**: a ``genai.Client`` that is garbage collected
-  closes its HTTP transport, so a client built per call could close under a request still using
-  it, and every new client also pays for a new connection pool and TLS handshake.
-- **Base URL**: ``base_url`` when given; otherwise the SDK reads ``GOOGLE_GEMINI_BASE_URL``
-  itself (proxies and the test server rely on that).
 - **Safety blocks are data, not exceptions**: a 200 without an image is read for
   ``prompt_feedback.block_reason`` and ``finish_reason`` before it is called an upstream error.
-- **The key stays secret**: it is never part of a message, repr or log line we produce, and
-  SDK errors are rewritten by ``to_generation_error`` (which also redacts key-shaped text).
+- **The reference goes first**: an inline image part before the text, in a MIME type Gemini
+  accepts (read from the bytes, not trusted from an upload's name).
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import re
-import threading
-from collections import OrderedDict
-from typing import Any
+from dataclasses import dataclass
 
-from google import genai
-from google.genai import errors as genai_errors
 from google.genai import types
 from PIL import Image, UnidentifiedImageError
 
 from ..foundation.config import DEFAULT_GEMINI_MODEL, DEFAULT_GEMINI_TIMEOUT_S
-from ..foundation.errors import (
-    FailureReason,
-    GenerationError,
-    InvalidInput,
-    classify_block,
-    to_generation_error,
-)
+from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from .base import GeneratedImage, ImageRequest
+from .gemini_client import (
+    IMAGE_MODEL_SETTING,
+    call_failure,
+    client_for,
+    close_clients,
+    model_not_found,
+    require_key,
+    safety_failure,
+    wire_name,
+)
 
-__all__ = ["GeminiProvider", "client_for", "close_clients"]
+__all__ = ["GeminiProvider", "ImageCall", "client_for", "close_clients", "image_call", "image_from"]
 
-# A handful of keys/endpoints at most in practice; the bound only stops a leak if keys churn.
-_MAX_CLIENTS = 8
 _TEXT_EXCERPT_CHARS = 200
 # Pillow format → the MIME type Gemini accepts for it (MPO is a phone camera's JPEG).
 _ACCEPTED_FORMATS = {
@@ -55,45 +44,30 @@ _ACCEPTED_FORMATS = {
     "WEBP": "image/webp",
 }
 
-_clients: OrderedDict[tuple[str, str | None, float], genai.Client] = OrderedDict()
-_clients_lock = threading.Lock()
+
+@dataclass(frozen=True)
+class ImageCall:
+    """One generateContent request for an avatar, as SDK types (sent as is, or batched)."""
+
+    contents: list[types.Content]
+    config: types.GenerateContentConfig
 
 
-def client_for(api_key: str, base_url: str | None, timeout_s: float) -> genai.Client:
-    """The shared ``genai.Client`` for this key, endpoint and timeout (built on first use).
-
-    Evicted clients are not closed here: a generation in another thread may still hold one, and
-    the SDK closes the transport when the last reference goes away.
-    """
-    cache_key = (api_key, base_url, float(timeout_s))
-    with _clients_lock:
-        client = _clients.get(cache_key)
-        if client is not None:
-            _clients.move_to_end(cache_key)
-            return client
-        client = genai.Client(
-            api_key=api_key,
-            vertexai=False,  # never let GOOGLE_GENAI_USE_VERTEXAI reroute a Gemini API key
-            http_options=types.HttpOptions(
-                base_url=base_url,  # None: the SDK falls back to GOOGLE_GEMINI_BASE_URL
-                timeout=max(1, round(timeout_s * 1000)),  # milliseconds
-                retry_options=types.HttpRetryOptions(attempts=1),
-            ),
-        )
-        _clients[cache_key] = client
-        while len(_clients) > _MAX_CLIENTS:
-            _clients.popitem(last=False)
-        return client
-
-
-def close_clients() -> None:
-    """Close and forget every cached client (server shutdown, tests that change the env)."""
-    with _clients_lock:
-        clients = list(_clients.values())
-        _clients.clear()
-    for client in clients:
-        with contextlib.suppress(Exception):  # best effort; nothing useful to report
-            client.close()
+def image_call(request: ImageRequest) -> ImageCall:
+    """The request Gemini gets for ``request``: reference image part first, then the prompt;
+    one square image back. Raises InvalidInput for a reference that is not an image."""
+    parts: list[types.Part] = []
+    if request.reference:
+        data, mime_type = _as_accepted_image(request.reference)
+        parts.append(types.Part.from_bytes(data=data, mime_type=mime_type))
+    parts.append(types.Part.from_text(text=request.prompt))
+    config = types.GenerateContentConfig(
+        response_modalities=["IMAGE"],
+        image_config=types.ImageConfig(aspect_ratio="1:1"),
+        # A continuation would be a second billed call outside our retry accounting.
+        automatic_continuation=False,
+    )
+    return ImageCall(contents=[types.Content(role="user", parts=parts)], config=config)
 
 
 class GeminiProvider:
@@ -122,48 +96,18 @@ class GeminiProvider:
 
     def generate(self, request: ImageRequest) -> GeneratedImage:
         """One generateContent call (no retries here); the image bytes as Gemini returned them."""
-        if not self._api_key:
-            # Checked here, not left to the SDK: it would silently fall back to GOOGLE_API_KEY /
-            # GEMINI_API_KEY from the environment, bypassing the key chosen in Settings.
-            raise GenerationError(FailureReason.NOT_CONFIGURED, "No Gemini API key is configured")
-        parts: list[types.Part] = []
-        if request.reference:
-            data, mime_type = _as_accepted_image(request.reference)
-            parts.append(types.Part.from_bytes(data=data, mime_type=mime_type))
-        parts.append(types.Part.from_text(text=request.prompt))
-        config = types.GenerateContentConfig(
-            response_modalities=["IMAGE"],
-            image_config=types.ImageConfig(aspect_ratio="1:1"),
-            # A continuation would be a second billed call outside our retry accounting.
-            automatic_continuation=False,
-        )
+        require_key(self._api_key)
+        call = image_call(request)
         try:
             client = client_for(self._api_key, self.base_url, self.timeout_s)
             response = client.models.generate_content(
-                model=self.model,
-                contents=[types.Content(role="user", parts=parts)],
-                config=config,
+                model=self.model, contents=call.contents, config=call.config
             )
-        except (json.JSONDecodeError, genai_errors.UnknownApiResponseError) as exc:
-            # A 200 that is not a Gemini answer at all (an HTML page from a proxy or captive
-            # portal): like any 200 without an image, the upstream's fault.
-            raise GenerationError(
-                FailureReason.UPSTREAM_ERROR,
-                "The provider answered with something that is not a Gemini response",
-            ) from exc
         except Exception as exc:
-            raise _without_key(to_generation_error(exc), self._api_key) from exc
-        return _image_from(response)
-
-
-def _without_key(error: GenerationError, api_key: str) -> GenerationError:
-    """Belt and braces: ``to_generation_error`` redacts key-shaped text, but a proxy or test
-    server may echo a key of any shape; this key, at least, never reaches a message."""
-    if api_key not in error.detail:
-        return error
-    return GenerationError(
-        error.reason, error.detail.replace(api_key, "[redacted]"), retry_after=error.retry_after
-    )
+            raise call_failure(
+                exc, self._api_key, not_found=model_not_found(self.model, IMAGE_MODEL_SETTING)
+            ) from exc
+        return image_from(response)
 
 
 def _as_accepted_image(data: bytes) -> tuple[bytes, str]:
@@ -187,13 +131,11 @@ def _as_accepted_image(data: bytes) -> tuple[bytes, str]:
         raise InvalidInput("The reference image could not be read as an image") from exc
 
 
-def _image_from(response: types.GenerateContentResponse) -> GeneratedImage:
+def image_from(response: types.GenerateContentResponse) -> GeneratedImage:
     """The first (non-thought) image in the answer, or the GenerationError that explains why
-    there is none."""
+    there is none (the same reading for interactive and batch answers)."""
     texts: list[str] = []
-    finish_reasons: list[Any] = []
     for candidate in response.candidates or []:
-        finish_reasons.append(candidate.finish_reason)
         content = candidate.content
         for part in (content.parts if content else None) or []:
             if part.thought:
@@ -204,22 +146,13 @@ def _image_from(response: types.GenerateContentResponse) -> GeneratedImage:
             if part.text:
                 texts.append(part.text)
 
-    feedback = response.prompt_feedback
-    block_reason = feedback.block_reason if feedback else None
-    if classify_block(None, _name(block_reason)) is FailureReason.SAFETY_FILTER:
-        raise GenerationError(
-            FailureReason.SAFETY_FILTER,
-            f"Gemini blocked the prompt (block reason {_name(block_reason)})",
-        )
-    for finish_reason in finish_reasons:
-        if classify_block(_name(finish_reason), None) is FailureReason.SAFETY_FILTER:
-            raise GenerationError(
-                FailureReason.SAFETY_FILTER,
-                f"Gemini withheld the image (finish reason {_name(finish_reason)})",
-            )
+    blocked = safety_failure(response, "the image")
+    if blocked is not None:
+        raise blocked
 
     detail = "The model answered without an image"
-    reasons = sorted({name for r in finish_reasons if (name := _name(r))} - {"STOP"})
+    finish_reasons = {wire_name(c.finish_reason) for c in response.candidates or []}
+    reasons = sorted({name for name in finish_reasons if name} - {"STOP"})
     if reasons:
         detail += f" (finish reason {', '.join(reasons)})"
     excerpt = re.sub(r"\s+", " ", " ".join(texts)).strip()
@@ -228,10 +161,3 @@ def _image_from(response: types.GenerateContentResponse) -> GeneratedImage:
             excerpt = excerpt[: _TEXT_EXCERPT_CHARS - 1] + "…"
         detail += f": “{excerpt}”"
     raise GenerationError(FailureReason.UPSTREAM_ERROR, detail)
-
-
-def _name(value: Any) -> str | None:
-    """An SDK enum (which tolerates unknown values) or a plain string, as its wire name."""
-    if value is None:
-        return None
-    return str(getattr(value, "value", value)) or None
