@@ -4,6 +4,7 @@ import streamlit as st
 
 from avatar_core.domain.jobs import failures_text
 from avatar_core.domain.tiles import agent_label
+from avatar_core.domain.tokens import DEMO_NO_TOKENS
 from avatar_core.foundation.config import PROVIDER_CHOICES
 from avatar_core.foundation.errors import AvatarError, FailureReason
 from avatar_core.foundation.limits import DESCRIPTION_MAX_CHARS, PROMPT_MAX_CHARS
@@ -222,9 +223,8 @@ with agents_tab:
 with tokens_tab:
     st.subheader("API tokens")
     if service.tokens.demo_mode:
-        st.caption("Demo mode: the API refuses every write until AVATARS_ADMIN_TOKEN is set; "
-                   "editor tokens created now start working then.")
-    if require_admin("Managing API tokens"):
+        st.info(DEMO_NO_TOKENS, icon=":material/key_off:")
+    elif require_admin("Managing API tokens"):
         with st.form("settings_token_form", clear_on_submit=True):
             token_name = st.text_input("Token name", key="settings_token_name",
                                        placeholder="e.g. agent-platform")
@@ -259,5 +259,7 @@ with tokens_tab:
 # --- configuration ----------------------------------------------------------------------------
 with config_tab:
     st.subheader("Configuration")
-    st.caption("From the environment or .streamlit/secrets.toml; secrets are never shown.")
-    st.dataframe(service.settings.describe(), hide_index=True, width="stretch")
+    st.caption("From the environment or .streamlit/secrets.toml; secrets are never shown and "
+               "passwords in URLs are masked.")
+    if require_admin("Seeing the configuration"):
+        st.dataframe(service.settings.describe(), hide_index=True, width="stretch")

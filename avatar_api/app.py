@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from avatar_core.service import AvatarService
 
 from .errors import install_error_handlers
+from .guard import RequestGuard
 from .hot import HotAvatars
 from .routes import agents, avatars, emotions, health, jobs, tokens, versions
 
@@ -30,6 +31,8 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
     )
     api.state.get_service = get_service
     api.add_middleware(HotAvatars, get_service=get_service)
+    api.add_middleware(RequestGuard, get_service=get_service,  # outermost: runs first
+                       routes=api.router.routes)
     install_error_handlers(api)
     for module in (health, agents, avatars, emotions, versions, jobs, tokens):
         api.include_router(module.router)

@@ -11,7 +11,7 @@ from avatar_core.domain.tokens import Role
 from avatar_core.foundation.errors import Forbidden, Unauthorized
 from avatar_core.service import AvatarService
 
-__all__ = ["Admin", "Editor", "ServiceDep", "bearer"]
+__all__ = ["Admin", "Editor", "MaybeEditor", "ServiceDep", "authenticate", "bearer_token"]
 
 
 def _service(request: Request) -> AvatarService:
@@ -22,20 +22,26 @@ def _service(request: Request) -> AvatarService:
 ServiceDep = Annotated[AvatarService, Depends(_service)]
 
 
-def bearer(request: Request) -> str | None:
+def bearer_token(authorization: str | None) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header, if there is one."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    scheme, _, value = (authorization or "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def authenticate(service: AvatarService, authorization: str | None) -> Role:
+    """The role an ``Authorization`` header grants; 401 without a valid token or in demo mode."""
+    if service.tokens.demo_mode:
+        raise Unauthorized("API writes are disabled: no admin token is configured. Set "
+                           "AVATARS_ADMIN_TOKEN and restart the server")
+    granted = service.tokens.role_of(bearer_token(authorization))
+    if granted is None:
+        raise Unauthorized("Send a valid token: Authorization: Bearer <token>")
+    return granted
 
 
 def _require(role: Role) -> Callable[[Request, AvatarService], Role]:
     def check(request: Request, service: ServiceDep) -> Role:
-        if service.tokens.demo_mode:
-            raise Unauthorized("API writes are disabled: no admin token is configured. Set "
-                               "AVATARS_ADMIN_TOKEN and restart the server")
-        granted = service.tokens.role_of(bearer(request))
-        if granted is None:
-            raise Unauthorized("Send a valid token: Authorization: Bearer <token>")
+        granted = authenticate(service, request.headers.get("authorization"))
         if role == "admin" and granted != "admin":
             raise Forbidden("This needs the admin token")
         return granted
@@ -43,5 +49,13 @@ def _require(role: Role) -> Callable[[Request, AvatarService], Role]:
     return check
 
 
+def _optional(request: Request, service: ServiceDep) -> Role | None:
+    """The caller's role when it sent a valid token; None (not an error) otherwise."""
+    if service.tokens.demo_mode:
+        return None
+    return service.tokens.role_of(bearer_token(request.headers.get("authorization")))
+
+
 Editor = Annotated[Role, Depends(_require("editor"))]
+MaybeEditor = Annotated[Role | None, Depends(_optional)]
 Admin = Annotated[Role, Depends(_require("admin"))]

@@ -3,12 +3,12 @@
 Every error answers ``{"detail": "...", "reason": "<failure reason>", "hint": "..."}`` —
 ``reason``/``hint`` only for generation failures. Our ``AvatarError`` family carries its own
 status; FastAPI's validation errors and Starlette's HTTP errors are rendered in the same shape;
-anything unexpected is a 500 with no traceback in the body and only its type in the log.
+anything unexpected is a 500 with no traceback in the body and only its type in the log (the
+request guard answers it, so Starlette never re-raises it into the server's log).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,9 +19,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from avatar_core.foundation.errors import AvatarError, FailureReason, GenerationError
 
 __all__ = ["error_body", "error_response", "install_error_handlers"]
-
-log = logging.getLogger("avatar_api")
-
 
 def error_body(detail: str, reason: FailureReason | None = None,
                **extra: Any) -> dict[str, Any]:
@@ -64,11 +61,6 @@ def install_error_handlers(api: FastAPI) -> None:
             f"{err.get('msg', 'invalid')}" for err in exc.errors())
         return JSONResponse(error_body(f"Malformed request: {problems}",
                                        errors=_plain(exc.errors())), status_code=422)
-
-    @api.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("Unexpected API error: %s", type(exc).__name__)
-        return JSONResponse(error_body("Internal error", FailureReason.UNKNOWN), status_code=500)
 
 
 def _plain(errors: Any) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ __all__ = [
     "TokenIn",
     "activity_json",
     "agent_json",
+    "defaults_summary_json",
     "emotions_json",
     "generation_json",
     "job_errors_json",
@@ -107,11 +108,12 @@ def generation_json(service: AvatarService, name: str, version: AvatarVersion) -
     }
 
 
-def version_json(version: AvatarVersion) -> dict[str, Any]:
+def version_json(version: AvatarVersion, *, with_prompt: bool) -> dict[str, Any]:
+    """A history entry; ``identity_prompt`` is null unless the caller may read prompts."""
     return {
         "id": version.id,
         "created_at": version.created_at.isoformat(),
-        "identity_prompt": version.identity_prompt,
+        "identity_prompt": version.identity_prompt if with_prompt else None,
         "provider": version.provider,
         "model": version.model,
         "is_default": version.is_default,
@@ -131,7 +133,22 @@ def emotions_json(found: EmotionSet) -> dict[str, Any]:
 
 
 def job_errors_json(job: Job) -> list[dict[str, str]]:
-    return [{"agent": e.agent, "reason": e.reason, "message": e.message} for e in job.errors]
+    """Failed items; ``error`` repeats ``message`` for clients of the seed system's API."""
+    return [{"agent": e.agent, "error": e.message, "reason": e.reason, "message": e.message}
+            for e in job.errors]
+
+
+def defaults_summary_json(job: Job, generated: list[str]) -> dict[str, Any]:
+    """The seed system's generate-defaults answer: names that got a default, failures, counts."""
+    return {
+        "job_id": job.id,
+        "generated": job.generated,
+        "failed": job.failed,
+        "skipped": job.skipped,
+        "agents": generated,
+        "errors": job_errors_json(job),
+        "message": job.summary,
+    }
 
 
 def job_json(job: Job) -> dict[str, Any]:

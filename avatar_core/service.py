@@ -37,6 +37,7 @@ from .foundation.models import (
     AvatarVersion,
     EmotionSet,
     ImageFile,
+    ItemStatus,
     Job,
     JobKind,
 )
@@ -160,6 +161,9 @@ class AvatarService:
         """Many activities in one transaction; every row is checked before any is written."""
         return self.activities.record_many(rows, self.agents.ids_by_name())
 
+    def delete_activities(self, name: str, before: datetime | None = None) -> int:
+        return self.activities.delete(self.agents.get(name), before)
+
     def activity_table(self, since: datetime | None = None) -> pd.DataFrame:
         """Activities still open or ending after ``since`` as a frame, for the timeline."""
         return self.activities.frame(since)
@@ -252,6 +256,10 @@ class AvatarService:
                           wait: bool = False, timeout: float | None = None) -> Job:
         job = self.work.bulk.start(progress=progress)
         return self.work.wait(job.id, timeout) if wait else job
+
+    def defaulted_agents(self, job_id: int) -> list[str]:
+        """Names of the agents that job ``job_id`` gave a default avatar."""
+        return self.jobs.agent_names(job_id, ItemStatus.DONE)
 
     def job(self, job_id: int) -> Job:
         return self.jobs.get(job_id)

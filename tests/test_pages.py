@@ -345,9 +345,20 @@ def test_agents_add_rename_delete_and_import() -> None:
     assert [a.name for a in service.list_agents()] == ["nova"]
 
 
-def test_api_tokens_create_shows_secret_once_and_revoke() -> None:
+def test_api_tokens_need_an_admin_token_and_the_page_says_why() -> None:
+    at = open_page("app_pages/settings.py")
+    assert any("can only be created when an admin token is configured" in i.value
+               for i in at.info)
+    assert not [b for b in at.button if b.label == "Create editor token"]
+
+
+def test_api_tokens_create_shows_secret_once_and_revoke(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin")
+    _reset()
     service = runtime.shared_service()
     at = open_page("app_pages/settings.py")
+    at.text_input(key="settings_unlock_token").input("s3cret-admin")
+    next(b for b in at.button if b.label == "Unlock").click().run()
     at.text_input(key="settings_token_name").input("platform")
     next(b for b in at.button if b.label == "Create editor token").click().run()
     secret = at.code[0].value

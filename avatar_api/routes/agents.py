@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -39,6 +40,13 @@ def patch_agent(name: str, body: AgentPatch, service: ServiceDep,
 def delete_agent(name: str, service: ServiceDep, _role: Editor) -> dict[str, Any]:
     service.delete_agent(name)
     return {"deleted": name}
+
+
+@router.delete("/agents/{name}/activities")
+def delete_activities(name: str, service: ServiceDep, _role: Editor,
+                      before: datetime | None = None) -> dict[str, Any]:
+    """Remove the agent's activities, or only those started before ``before``."""
+    return {"agent_name": name, "deleted": service.delete_activities(name, before)}
 
 
 @router.post("/agents/{name}/activities", status_code=201)

@@ -9,11 +9,12 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from avatar_core.domain import urls
+from avatar_core.foundation.limits import WAIT_MAX_S
 
 from ..bodies import read_generate_body
 from ..caching import image_response, is_versioned
 from ..deps import Admin, Editor, ServiceDep
-from ..schemas import GenerateIn, generation_json, job_errors_json, job_json
+from ..schemas import GenerateIn, defaults_summary_json, generation_json, job_json
 
 router = APIRouter(tags=["avatars"])
 
@@ -28,21 +29,17 @@ _GENERATE_BODY = {"requestBody": {"required": True, "content": {
 
 @router.post("/agents/avatars/generate-defaults", status_code=202,
              responses={200: {"description": "With ?wait=true: the finished job's summary"}})
-def generate_defaults(service: ServiceDep, _role: Admin,
-                      wait: bool = Query(False, description="Block until done")) -> Response:
-    job = service.generate_defaults(wait=wait)
-    if not wait:
-        return JSONResponse(job_json(job), status_code=202,
-                            headers={"Location": urls.job_url(job.id)})
-    return JSONResponse({
-        "job_id": job.id,
-        "generated": job.generated,
-        "failed": job.failed,
-        "skipped": job.skipped,
-        "agents": job.total,
-        "errors": job_errors_json(job),
-        "message": job.summary,
-    }, status_code=200)
+def generate_defaults(
+    service: ServiceDep, _role: Admin,
+    wait: bool = Query(False, description="Block until done (at most `timeout` seconds)"),
+    timeout: float = Query(WAIT_MAX_S, gt=0, le=WAIT_MAX_S,
+                           description="With wait: answer 202 and the job after this long"),
+) -> Response:
+    job = service.generate_defaults(wait=wait, timeout=timeout)
+    if wait and job.finished:
+        return JSONResponse(defaults_summary_json(job, service.defaulted_agents(job.id)))
+    # Not asked to wait, or still running when the wait ran out: where to follow it.
+    return JSONResponse(job_json(job), status_code=202, headers={"Location": urls.job_url(job.id)})
 
 
 @router.get("/agents/{name}/avatar", response_class=Response,

@@ -6,15 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ..deps import Editor, ServiceDep
+from ..deps import Editor, MaybeEditor, ServiceDep
 from ..schemas import generation_json, version_json
 
 router = APIRouter(tags=["avatars"])
 
 
 @router.get("/agents/{name}/avatar/versions")
-def versions(name: str, service: ServiceDep) -> list[dict[str, Any]]:
-    return [version_json(v) for v in service.versions(name)]
+def versions(name: str, service: ServiceDep, role: MaybeEditor) -> list[dict[str, Any]]:
+    """The history is public; identity prompts in it only for editors, as on ``/identity``."""
+    return [version_json(v, with_prompt=role is not None) for v in service.versions(name)]
 
 
 @router.post("/agents/{name}/avatar/versions/{version_id}/restore")

@@ -6,16 +6,18 @@ whether they come from the database or from plain records; ``Activities.frame`` 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ..foundation.clock import utcnow
 from ..foundation.errors import BadRequest, NotFound
-from ..foundation.limits import SUMMARY_MAX_CHARS
+from ..foundation.limits import ACTIVITY_MAX_AGE_DAYS, ACTIVITY_MAX_AHEAD_S, SUMMARY_MAX_CHARS
 from ..foundation.models import Activity, ActivityKind, ActivityStatus, Agent, quote
 from ..storage.database import inserted_id
 from ..storage.schema import activities, agents
@@ -23,6 +25,11 @@ from ..storage.schema import activities, agents
 __all__ = ["COLUMNS", "Activities", "activity_frame", "check_activity"]
 
 COLUMNS: tuple[str, ...] = ("agent_name", "started_at", "ended_at", "kind", "status", "summary")
+
+log = logging.getLogger("avatar_core.activities")
+# What a nanosecond timestamp can hold, with a margin.
+_EARLIEST = pd.Timestamp("1678-01-01", tz=UTC)
+_LATEST = pd.Timestamp("2262-01-01", tz=UTC)
 
 Record = Mapping[str, Any] | Sequence[Any] | Activity
 
@@ -35,8 +42,14 @@ def activity_frame(records: Iterable[Record]) -> pd.DataFrame:
     """
     rows = [_as_tuple(record) for record in records]
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+    unplaceable = frame["started_at"].isna()
     for column in ("started_at", "ended_at"):
+        given = frame[column].notna()
         frame[column] = _utc(frame[column])
+        unplaceable |= given & frame[column].isna()
+    if unplaceable.any():  # rows from before validation existed: skip them, never fail
+        log.warning("Skipped %d activities whose times cannot be placed", int(unplaceable.sum()))
+        frame = frame[~unplaceable].reset_index(drop=True)
     for column in ("agent_name", "kind", "status"):
         frame[column] = frame[column].astype(str)
     frame["summary"] = frame["summary"].fillna("").astype(str)
@@ -54,7 +67,10 @@ def _as_tuple(record: Record) -> tuple[Any, ...]:
 def _utc(values: pd.Series) -> pd.Series:
     if not len(values):
         return values.astype("datetime64[ns, UTC]")
-    return pd.to_datetime(values, utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
+    # A time the frame cannot hold (year 9999) becomes NaT instead of failing the whole frame.
+    parsed = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+    parsed = parsed.where((parsed > _EARLIEST) & (parsed < _LATEST))
+    return parsed.astype("datetime64[ns, UTC]")
 
 
 def check_activity(started_at: datetime, ended_at: datetime | None, kind: str,
@@ -66,10 +82,24 @@ def check_activity(started_at: datetime, ended_at: datetime | None, kind: str,
     if status not in set(ActivityStatus):
         raise BadRequest(f"Unknown activity status {quote(str(status))}; use one of: "
                          f"{', '.join(ActivityStatus)}")
+    _check_time("started_at", started_at)
+    if ended_at is not None:
+        _check_time("ended_at", ended_at)
     if ended_at is not None and ended_at < started_at:
         raise BadRequest("ended_at is before started_at")
     if (ended_at is None) != (status == ActivityStatus.RUNNING):
         raise BadRequest("A running activity has no ended_at; a finished one needs it")
+
+
+def _check_time(field: str, moment: datetime) -> None:
+    """A time within a sane range around now: ``field`` names it in the error."""
+    now = utcnow()
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    earliest = now - timedelta(days=ACTIVITY_MAX_AGE_DAYS)
+    latest = now + timedelta(seconds=ACTIVITY_MAX_AHEAD_S)
+    if not earliest <= aware <= latest:
+        raise BadRequest(f"{field} is out of range: it must lie between "
+                         f"{earliest:%Y-%m-%d} and {latest:%Y-%m-%d %H:%M} UTC")
 
 
 class Activities:
@@ -103,6 +133,14 @@ class Activities:
             with self.engine.begin() as conn:
                 conn.execute(activities.insert(), values)
         return len(values)
+
+    def delete(self, agent: Agent, before: datetime | None = None) -> int:
+        """Remove the agent's activities (those started before ``before``); returns how many."""
+        query = activities.delete().where(activities.c.agent_id == agent.id)
+        if before is not None:
+            query = query.where(activities.c.started_at < before)
+        with self.engine.begin() as conn:
+            return int(conn.execute(query).rowcount)
 
     def frame(self, since: datetime | None = None) -> pd.DataFrame:
         """Every activity still open or ending after ``since`` (all without it), as a frame."""

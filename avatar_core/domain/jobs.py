@@ -102,6 +102,12 @@ class Jobs:
             return [int(i) for i in conn.scalars(sa.select(job_items.c.agent_id).where(
                 job_items.c.job_id == job_id, job_items.c.status == status))]
 
+    def agent_names(self, job_id: int, status: ItemStatus) -> list[str]:
+        with self.engine.connect() as conn:
+            return [str(n) for n in conn.scalars(sa.select(job_items.c.agent_name).where(
+                job_items.c.job_id == job_id, job_items.c.status == status)
+                .order_by(job_items.c.agent_name))]
+
     def open_ids(self) -> list[int]:
         with self.engine.connect() as conn:
             return [int(i) for i in conn.scalars(

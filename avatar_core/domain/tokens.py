@@ -17,15 +17,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..foundation.clock import utcnow
-from ..foundation.errors import BadRequest, NotFound
+from ..foundation.errors import BadRequest, Forbidden, NotFound
 from ..foundation.limits import TOKEN_NAME_MAX_CHARS
 from ..storage.database import inserted_id
 from ..storage.schema import tokens
 
-__all__ = ["Role", "TokenInfo", "TokenStore"]
+__all__ = ["DEMO_NO_TOKENS", "Role", "TokenInfo", "TokenStore"]
 
 Role = Literal["admin", "editor"]
 _PREFIX = "aav_"
+DEMO_NO_TOKENS = ("Editor tokens can only be created when an admin token is configured: set "
+                  "AVATARS_ADMIN_TOKEN and restart the server")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,13 @@ class TokenStore:
         return "editor"
 
     def create(self, name: str, role: str = "editor") -> tuple[TokenInfo, str]:
-        """A new editor token; the secret is returned here and never again."""
+        """A new editor token; the secret is returned here and never again.
+
+        Refused in demo mode: a token minted while anyone may act as admin would stay valid
+        once an admin token is configured, and nobody could say who minted it.
+        """
+        if self.demo_mode:
+            raise Forbidden(DEMO_NO_TOKENS)
         name = (name or "").strip()
         if not name or len(name) > TOKEN_NAME_MAX_CHARS:
             raise BadRequest(f"Token name must be 1-{TOKEN_NAME_MAX_CHARS} characters")

@@ -45,6 +45,12 @@ class AvatarVersions:
 
     def add_current(self, agent_id: int, new: NewVersion) -> int:
         """Record ``new`` and make it current; ``NotFound`` if the agent is gone meanwhile."""
+        try:
+            return self._add_current(agent_id, new)
+        except sa.exc.IntegrityError:  # deleted between our check and the insert
+            raise NotFound("Agent not found") from None
+
+    def _add_current(self, agent_id: int, new: NewVersion) -> int:
         with self.engine.begin() as conn:
             if conn.scalar(sa.select(agents.c.id).where(agents.c.id == agent_id)) is None:
                 raise NotFound("Agent not found")

@@ -7,6 +7,8 @@ read these, so a limit can only change in one place and every surface agrees on 
 from __future__ import annotations
 
 __all__ = [
+    "ACTIVITY_MAX_AGE_DAYS",
+    "ACTIVITY_MAX_AHEAD_S",
     "API_KEY_MAX_CHARS",
     "DESCRIPTION_MAX_CHARS",
     "DISPLAY_NAME_MAX_CHARS",
@@ -22,6 +24,7 @@ __all__ = [
     "PROMPT_MAX_CHARS",
     "SUMMARY_MAX_CHARS",
     "TOKEN_NAME_MAX_CHARS",
+    "WAIT_MAX_S",
 ]
 
 NAME_MAX_CHARS = 63
@@ -62,3 +65,12 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 
 JSON_BODY_MAX_BYTES = 1024 * 1024
 """JSON request bodies."""
+
+ACTIVITY_MAX_AGE_DAYS = 3650
+"""Activity timestamps older than this (about ten years) are refused: nobody means them."""
+
+ACTIVITY_MAX_AHEAD_S = 24 * 3600
+"""Activity timestamps later than this ahead of now are refused (a day covers clock skew)."""
+
+WAIT_MAX_S = 60.0
+"""How long ``generate-defaults?wait=true`` holds a request before answering 202 and the job."""

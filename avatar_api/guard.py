@@ -1,0 +1,151 @@
+"""The one guard in front of every ``/api`` request: who is asking, how big the body is, and
+no traceback ever.
+
+- **Authentication before the body.** A write (any method but GET/HEAD/OPTIONS) without a valid
+  token is answered 401 before a byte of its body is read: a 256 MB body sent without a token
+  costs the server nothing.
+- **Size caps.** JSON bodies ≤ 1 MB; the upload routes ≤ 10 MB plus form overhead. A declared
+  ``Content-Length`` over the cap is refused at once (413); a streamed body is counted as it
+  arrives and cut at the cap — the app sees the body end, and its answer is replaced by the 413.
+- **Nothing escapes.** A client that goes away mid-body ends the request quietly; an exception
+  no handler turned into an answer becomes the JSON 500, logged as one line with its type only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from starlette.requests import ClientDisconnect
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from avatar_core.foundation.errors import AvatarError, FailureReason
+from avatar_core.foundation.limits import (
+    FORM_OVERHEAD_BYTES,
+    JSON_BODY_MAX_BYTES,
+    MAX_UPLOAD_BYTES,
+)
+from avatar_core.service import AvatarService
+
+from .deps import authenticate
+from .errors import error_body, error_response
+
+__all__ = ["RequestGuard", "body_cap"]
+
+log = logging.getLogger("avatar_api")
+
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Routes that take a picture: (method, path pattern relative to /api).
+_UPLOADS = (
+    ("POST", re.compile(r"^/agents/[^/]+/avatar/generate$")),
+    ("PUT", re.compile(r"^/agents/[^/]+/avatar$")),
+    ("POST", re.compile(r"^/agents/import$")),
+)
+
+
+def body_cap(method: str, path: str) -> tuple[int, bool]:
+    """(the byte cap of this route's body, whether it is an upload route)."""
+    for upload_method, pattern in _UPLOADS:
+        if method == upload_method and pattern.match(path):
+            return MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES, True
+    return JSON_BODY_MAX_BYTES, False
+
+
+class RequestGuard:
+    """ASGI middleware applied to the whole API (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, get_service: Callable[[], AvatarService],
+                 routes: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.get_service = get_service
+        self.routes = routes  # the documented operations; anything else is the app's 404
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = _relative_path(scope)
+        cap, is_upload = body_cap(scope["method"], path)
+        refusal = self._refuse_early(scope, cap, is_upload)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self._guarded(scope, receive, send, cap, is_upload)
+
+    def _refuse_early(self, scope: Scope, cap: int, is_upload: bool) -> JSONResponse | None:
+        if scope["method"] not in _READS and self._is_operation(scope):
+            try:
+                authenticate(self.get_service(), _header(scope, b"authorization"))
+            except AvatarError as exc:
+                return error_response(exc)
+        declared = _header(scope, b"content-length") or ""
+        if declared.isdigit() and int(declared) > cap:
+            return _too_large(cap, is_upload)
+        return None
+
+    def _is_operation(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] is Match.FULL for route in self.routes
+                   if getattr(route, "include_in_schema", False))
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, cap: int,
+                       is_upload: bool) -> None:
+        state = {"received": 0, "over": False, "started": False}
+
+        async def counted() -> Message:
+            if state["over"]:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > cap:
+                    state["over"] = True  # the app sees the body end here
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        async def answered(message: Message) -> None:
+            if state["over"]:
+                return  # the app's answer to a cut body is replaced by the 413 below
+            state["started"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, answered)
+        except ClientDisconnect:
+            return  # the client went away mid-body: nobody is left to answer
+        except Exception as exc:
+            log.error("Unexpected API error: %s", type(exc).__name__)
+            if not state["started"] and not state["over"]:
+                await _internal_error()(scope, receive, send)
+            return
+        if state["over"]:
+            await _too_large(cap, is_upload)(scope, receive, send)
+
+
+def _too_large(cap: int, is_upload: bool) -> JSONResponse:
+    limit = f"{cap // (1024 * 1024)} MB" if cap >= 1024 * 1024 else f"{cap // 1024} KB"
+    what = "an upload" if is_upload else "a JSON body"
+    body = error_body(f"The request body is too large: the limit for {what} here is {limit}",
+                      FailureReason.INVALID_INPUT if is_upload else None)
+    return JSONResponse(body, status_code=413, headers={"Connection": "close"})
+
+
+def _internal_error() -> JSONResponse:
+    return JSONResponse(error_body("Internal error", FailureReason.UNKNOWN), status_code=500)
+
+
+def _relative_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    headers: Any = scope.get("headers", [])
+    for key, value in headers:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
