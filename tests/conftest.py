@@ -70,3 +70,16 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("condition not reached in time")
+
+
+# --- real servers for several replicas: S3 (SeaweedFS) -------------------------------------
+
+from tests.s3_server import S3Server  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """One SeaweedFS S3 endpoint for the whole run (a few seconds to start); tests use their
+    own buckets or prefixes on it."""
+    with S3Server() as server:
+        yield server
