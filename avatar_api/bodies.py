@@ -6,6 +6,8 @@ One endpoint takes both because a reference image is optional: scripts send JSON
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -15,7 +17,7 @@ from avatar_core.foundation.limits import FORM_OVERHEAD_BYTES, MAX_UPLOAD_BYTES
 
 from .schemas import GenerateIn
 
-__all__ = ["read_generate_body"]
+__all__ = ["Form", "read_form", "read_generate_body"]
 
 _FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -38,25 +40,48 @@ async def read_generate_body(request: Request) -> tuple[str, bytes | None]:
 
 
 async def _read_form(request: Request) -> tuple[str, bytes | None]:
-    too_big = f"The reference image is over the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit"
+    form = await read_form(request, file_field="reference_image", text_fields=("identity_prompt",))
+    prompt = form.texts.get("identity_prompt")
+    if not isinstance(prompt, str):
+        raise InvalidInput("identity_prompt is required (1-500 characters)")
+    return prompt, form.file
+
+
+@dataclass(frozen=True)
+class Form:
+    """A multipart form with at most one file: its text fields, and the file's name and bytes."""
+
+    texts: dict[str, str]
+    filename: str
+    file: bytes | None
+
+
+async def read_form(request: Request, *, file_field: str,
+                    text_fields: tuple[str, ...] = ()) -> Form:
+    """Read a multipart form holding one upload; over-size and malformed forms are refused."""
+    too_big = f"The upload is over the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit"
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES:
         raise InvalidInput(too_big)
+    texts: dict[str, str] = {}
     try:
         # ``async with`` closes the spooled upload files when we are done with them.
         async with request.form(max_files=1, max_fields=5, max_part_size=64 * 1024) as form:
-            prompt = form.get("identity_prompt")
-            upload = form.get("reference_image")
-            reference = None
+            upload = form.get(file_field)
+            for name in text_fields:
+                value = form.get(name)
+                if isinstance(value, str):
+                    texts[name] = value
+            data = None
+            filename = ""
             if upload is not None and not isinstance(upload, str):
-                reference = await upload.read(MAX_UPLOAD_BYTES + 1)
+                data = await upload.read(MAX_UPLOAD_BYTES + 1)
+                filename = upload.filename or ""
     except Exception as exc:
-        problem = getattr(exc, "detail", None) or exc
+        problem = getattr(exc, "detail", None) or type(exc).__name__
         raise InvalidInput(f"Could not read the multipart body: {problem}") from None
-    if reference is not None and len(reference) > MAX_UPLOAD_BYTES:
+    if data is not None and len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput(too_big)
     if isinstance(upload, str) and upload:
-        raise InvalidInput("reference_image must be a file upload")
-    if not isinstance(prompt, str):
-        raise InvalidInput("identity_prompt is required (1-500 characters)")
-    return prompt, reference
+        raise InvalidInput(f"{file_field} must be a file upload")
+    return Form(texts, filename, data)

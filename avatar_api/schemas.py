@@ -21,6 +21,7 @@ from avatar_core.foundation.limits import (
 )
 from avatar_core.foundation.models import Activity, Agent, AvatarVersion, EmotionSet, Job
 from avatar_core.service import AvatarService
+from avatar_core.work.agent_import import ImportResult
 
 __all__ = [
     "ActivityIn",
@@ -33,6 +34,7 @@ __all__ = [
     "defaults_summary_json",
     "emotions_json",
     "generation_json",
+    "import_json",
     "job_errors_json",
     "job_json",
     "version_json",
@@ -89,6 +91,12 @@ def agent_json(agent: Agent) -> dict[str, Any]:
     }
 
 
+def import_json(result: ImportResult) -> dict[str, Any]:
+    return {"imported": result.created,
+            "refused": [{"row": e.row, "name": e.name, "detail": e.detail}
+                        for e in result.errors]}
+
+
 def activity_json(item: Activity) -> dict[str, Any]:
     return {"id": item.id, "agent_name": item.agent_name,
             "started_at": item.started_at.isoformat(),
@@ -108,7 +116,7 @@ def generation_json(service: AvatarService, name: str, version: AvatarVersion) -
     }
 
 
-def version_json(version: AvatarVersion, *, with_prompt: bool) -> dict[str, Any]:
+def version_json(agent_name: str, version: AvatarVersion, *, with_prompt: bool) -> dict[str, Any]:
     """A history entry; ``identity_prompt`` is null unless the caller may read prompts."""
     return {
         "id": version.id,
@@ -118,6 +126,7 @@ def version_json(version: AvatarVersion, *, with_prompt: bool) -> dict[str, Any]
         "model": version.model,
         "is_default": version.is_default,
         "current": version.current,
+        "image_url": urls.version_image_url(agent_name, version.id, version.display_blob),
     }
 
 
@@ -129,6 +138,7 @@ def emotions_json(found: EmotionSet) -> dict[str, Any]:
         "pending": [e.value for e in found.pending],
         "failed": found.failed,
         "urls": {e.value: urls.emotion_url(found, e) for e in found.emotions},
+        "unavailable": found.unavailable,
     }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,17 +25,19 @@ import pandas as pd
 from .domain import demo, urls
 from .domain.activities import Activities
 from .domain.agents import Agents
-from .domain.current_images import CurrentImages
+from .domain.current_images import CurrentImages, check_emotion
 from .domain.emotions import EmotionVariants
 from .domain.jobs import Jobs
 from .domain.tokens import TokenStore
 from .domain.versions import AvatarVersions
+from .foundation import imaging
 from .foundation.clock import utcnow
 from .foundation.config import Settings
 from .foundation.models import (
     Activity,
     Agent,
     AvatarVersion,
+    Emotion,
     EmotionSet,
     ImageFile,
     ItemStatus,
@@ -47,14 +50,18 @@ from .storage.database import create_engine
 from .storage.images import ImageFiles
 from .storage.migrations import migrate
 from .storage.saved_settings import SavedSettings
-from .work.agent_import import ImportResult, import_agents, parse_agent_file
+from .work.agent_import import ImportResult
 from .work.background import BackgroundWork
 from .work.bulk import ProgressCallback
+from .work.bundle import import_file
 from .work.generation import Generation
 from .work.locks import AgentLocks
 from .work.providers import ProviderChoice
 
-__all__ = ["AvatarService"]
+__all__ = ["NO_PICTURE_EMOTIONS", "AvatarService"]
+
+NO_PICTURE_EMOTIONS = ("This avatar is an uploaded picture: the built-in renderer draws robots and "
+                       "cannot vary it. Add a Gemini key to get its eight emotions.")
 
 
 class AvatarService:
@@ -146,8 +153,15 @@ class AvatarService:
             self.files.delete_unreferenced(names)
 
     def import_agents(self, filename: str, data: bytes) -> ImportResult:
-        """Register the agents of a CSV or JSON file; refused rows are reported, not fatal."""
-        return import_agents(self.agents, parse_agent_file(filename, data))
+        """Register the agents of a CSV/JSON file, or a zip of one with a picture per agent
+        (each becomes that agent's default avatar); refused rows are reported, not fatal."""
+        def install(name: str, picture: bytes) -> None:
+            self.install_picture(name, picture, is_default=True)
+
+        result = import_file(self.agents, install, filename, data)
+        if result.created:
+            self.images.changed()
+        return result
 
     # --- activities -----------------------------------------------------------------------
 
@@ -172,6 +186,17 @@ class AvatarService:
 
     def active_provider(self) -> ImageProvider:
         return self.providers.active()
+
+    def install_picture(self, name: str, data: bytes, *, is_default: bool = False) -> AvatarVersion:
+        """A picture as the avatar itself (a new version); emotions follow where possible."""
+        version = self.generation.install_picture(self.agents.get(name), data,
+                                                  is_default=is_default)
+        self.work.ensure_emotions(version.agent_id)
+        return version
+
+    def preview_upload(self, data: bytes) -> bytes:
+        """An upload checked like any other and shrunk for a preview (PNG, at most 320 px)."""
+        return imaging.preview_png(imaging.validate_upload(data))
 
     def generate(self, name: str, identity_prompt: str,
                  reference: bytes | None = None) -> AvatarVersion:
@@ -233,11 +258,29 @@ class AvatarService:
     def cached_avatar(self, name: str) -> ImageFile | None:
         return self.images.cached(name)
 
+    def version_image(self, name: str, version_id: int) -> ImageFile:
+        """The display image of one version of the history (thumbnails, restore previews)."""
+        agent = self.agents.get(name)
+        return self.files.file(self.history.get(agent.id, version_id).display_blob)
+
     def reference_image(self, name: str) -> ImageFile:
         return self.images.reference(name)
 
     def emotions(self, name: str) -> EmotionSet:
-        return self.images.emotions(name)
+        """The current avatar's variants: ready, pending, failed — or why there are none."""
+        found = self.images.emotions(name)
+        version = self.current_version(name)
+        if version is not None and not self.work.emotions.drawable(version):
+            return replace(found, pending=[], unavailable=NO_PICTURE_EMOTIONS)
+        return found
+
+    def retry_emotion(self, name: str, emotion: str) -> bool:
+        """Draw a failed emotion variant again; False if that variant had not failed."""
+        agent = self.agents.get(name)
+        retried = self.work.emotions.retry(agent.id, Emotion(check_emotion(emotion)))
+        if retried:
+            self.work.worker.kick()
+        return retried
 
     def emotion_image(self, name: str, emotion: str) -> ImageFile:
         return self.images.emotion(name, emotion)

@@ -340,8 +340,15 @@ def test_generate_json_regenerate_versions_restore(api):
     listed = versions.json()
     assert [v["id"] for v in listed] == [second_body["version"], first["version"]]
     assert set(listed[0]) == {"id", "created_at", "identity_prompt", "provider", "model",
-                              "is_default", "current"}
+                              "is_default", "current", "image_url"}
     assert [v["current"] for v in listed] == [True, False]
+    # Prompts are for editors only, here as on /identity; the history itself is public.
+    assert listed[0]["identity_prompt"] is None
+    with_token = client.get("/agents/atlas/avatar/versions", headers=ADMIN_AUTH).json()
+    assert with_token[0]["identity_prompt"] == second_body["identity_prompt"]
+    thumbnail = client.get(listed[1]["image_url"].removeprefix("/api"))
+    assert thumbnail.status_code == 200 and thumbnail.content[8:12] == b"WEBP"
+    assert "immutable" in thumbnail.headers["cache-control"]
     assert listed[0]["provider"] == "builtin"
 
     restored = client.post(f"/agents/atlas/avatar/versions/{first['version']}/restore",

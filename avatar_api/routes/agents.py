@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
-from ..deps import Editor, ServiceDep
-from ..schemas import ActivityIn, AgentIn, AgentPatch, activity_json, agent_json
+from avatar_core.foundation.errors import BadRequest
+
+from ..bodies import read_form
+from ..deps import Admin, Editor, ServiceDep
+from ..schemas import ActivityIn, AgentIn, AgentPatch, activity_json, agent_json, import_json
 
 router = APIRouter(tags=["agents"])
 
@@ -21,6 +25,23 @@ def list_agents(service: ServiceDep) -> list[dict[str, Any]]:
 @router.post("/agents", status_code=201)
 def register_agent(body: AgentIn, service: ServiceDep, _role: Editor) -> dict[str, Any]:
     return agent_json(service.register_agent(**body.model_dump()))
+
+
+_IMPORT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"],
+               "properties": {"file": {"type": "string", "format": "binary",
+                                       "description": "agents.csv, agents.json or a .zip of "
+                                                      "one with <name>.png|jpg|webp"}}}}}}}
+
+
+@router.post("/agents/import", openapi_extra=_IMPORT_BODY)
+async def import_agents(request: Request, service: ServiceDep, _role: Admin) -> dict[str, Any]:
+    """Register many agents (and their pictures, from a zip); each refused row says why."""
+    form = await read_form(request, file_field="file")
+    if form.file is None:
+        raise BadRequest("Send the agents file as the multipart file field 'file'")
+    result = await run_in_threadpool(service.import_agents, form.filename, form.file)
+    return import_json(result)
 
 
 @router.get("/agents/{name}")

@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from avatar_core.domain import urls
+from avatar_core.foundation.errors import InvalidInput
 from avatar_core.foundation.limits import WAIT_MAX_S
 
-from ..bodies import read_generate_body
+from ..bodies import read_form, read_generate_body
 from ..caching import image_response, is_versioned
 from ..deps import Admin, Editor, ServiceDep
 from ..schemas import GenerateIn, defaults_summary_json, generation_json, job_json
@@ -25,6 +26,11 @@ _GENERATE_BODY = {"requestBody": {"required": True, "content": {
         "properties": {
             "identity_prompt": {"type": "string", "maxLength": 500},
             "reference_image": {"type": "string", "format": "binary"}}}}}}}
+
+
+_PICTURE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["image"],
+               "properties": {"image": {"type": "string", "format": "binary"}}}}}}}
 
 
 @router.post("/agents/avatars/generate-defaults", status_code=202,
@@ -64,6 +70,17 @@ async def generate(name: str, request: Request, service: ServiceDep,
                    _role: Editor) -> dict[str, Any]:
     prompt, reference = await read_generate_body(request)
     version = await run_in_threadpool(service.generate, name, prompt, reference)
+    return await run_in_threadpool(generation_json, service, name, version)
+
+
+@router.put("/agents/{name}/avatar", openapi_extra=_PICTURE_BODY)
+async def install_picture(name: str, request: Request, service: ServiceDep,
+                          _role: Editor) -> dict[str, Any]:
+    """Install a picture as the avatar itself (multipart field ``image``): a new version."""
+    form = await read_form(request, file_field="image")
+    if form.file is None:
+        raise InvalidInput("Send the picture as the multipart file field 'image'")
+    version = await run_in_threadpool(service.install_picture, name, form.file)
     return await run_in_threadpool(generation_json, service, name, version)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
+from ..caching import image_response, is_versioned
 from ..deps import Editor, MaybeEditor, ServiceDep
 from ..schemas import generation_json, version_json
 
@@ -15,7 +17,15 @@ router = APIRouter(tags=["avatars"])
 @router.get("/agents/{name}/avatar/versions")
 def versions(name: str, service: ServiceDep, role: MaybeEditor) -> list[dict[str, Any]]:
     """The history is public; identity prompts in it only for editors, as on ``/identity``."""
-    return [version_json(v, with_prompt=role is not None) for v in service.versions(name)]
+    return [version_json(name, v, with_prompt=role is not None) for v in service.versions(name)]
+
+
+@router.get("/agents/{name}/avatar/versions/{version_id}/image", response_class=Response,
+            responses={200: {"content": {"image/webp": {}}}, 304: {"description": "Unchanged"}})
+def version_image(name: str, version_id: int, request: Request, service: ServiceDep,
+                  v: str | None = None) -> Response:
+    image = service.version_image(name, version_id)
+    return image_response(request, image, versioned=is_versioned(image, v))
 
 
 @router.post("/agents/{name}/avatar/versions/{version_id}/restore")

@@ -10,15 +10,22 @@ from __future__ import annotations
 import threading
 
 from ..foundation.errors import BadRequest, NotFound
-from ..foundation.models import Emotion, EmotionSet, ImageFile
+from ..foundation.models import Emotion, EmotionSet, ImageFile, quote
 from ..storage.images import ImageFiles
 from .agents import Agents
 from .emotions import EmotionVariants
 from .versions import AvatarVersions
 
-__all__ = ["CurrentImages"]
+__all__ = ["CurrentImages", "check_emotion"]
 
 _MAX_HOT = 2000  # agents kept hot; beyond it the cache starts over (a fleet is smaller)
+
+
+def check_emotion(emotion: str) -> str:
+    """``emotion`` if it is one of the eight; 400 (naming them) otherwise."""
+    if emotion not in set(Emotion):
+        raise BadRequest(f"Unknown emotion {quote(emotion)}; use one of: {', '.join(Emotion)}")
+    return emotion
 
 
 class CurrentImages:
@@ -73,9 +80,7 @@ class CurrentImages:
 
     def emotion(self, name: str, emotion: str) -> ImageFile:
         """One emotion variant's WebP; 400 for a name outside the eight, 404 if not ready."""
-        if emotion not in set(Emotion):
-            raise BadRequest(f"Unknown emotion {emotion[:40]!r}; use one of: "
-                             f"{', '.join(Emotion)}")
+        check_emotion(emotion)
         found = self.emotions(name)
         if emotion not in found.emotions:
             raise NotFound(f"The {emotion} variant is not available (yet)")

@@ -99,6 +99,17 @@ class EmotionVariants:
         self._update(variant, status=VariantStatus.FAILED, reason=error.reason.value,
                      message=error.detail[:MESSAGE_MAX_CHARS])
 
+    def retry(self, agent_id: int, version: AvatarVersion, emotion: Emotion) -> bool:
+        """A failed variant of ``version`` back to pending; False if it had not failed."""
+        key = emotion_keys(version)[emotion]
+        with self.engine.begin() as conn:
+            result = conn.execute(_table.update().where(
+                _table.c.agent_id == agent_id, _table.c.key == key,
+                _table.c.status == VariantStatus.FAILED)
+                .values(status=VariantStatus.PENDING, reason=None, message=None,
+                        owner=None, lease_until=None, updated_at=utcnow()))
+        return bool(result.rowcount)
+
     def discard(self, variant: ClaimedVariant) -> None:
         """Drop a variant whose base avatar is no longer current: it would never be shown."""
         with self.engine.begin() as conn:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..foundation.models import Agent, EmotionSet
 from ..storage.blobs import digest_of
 
-__all__ = ["avatar_url", "emotion_url", "job_url", "reference_url"]
+__all__ = ["avatar_url", "emotion_url", "job_url", "reference_url", "version_image_url"]
 
 
 def avatar_url(agent: Agent) -> str | None:
@@ -33,3 +33,9 @@ def emotion_url(emotions: EmotionSet, emotion: str) -> str:
 def job_url(job_id: int) -> str:
     """Where a background job's progress can be polled."""
     return f"/api/jobs/{job_id}"
+
+
+def version_image_url(agent_name: str, version_id: int, display_blob: str) -> str:
+    """Versioned URL of one history entry's display image (a thumbnail in the history)."""
+    return (f"/api/agents/{agent_name}/avatar/versions/{version_id}/image"
+            f"?v={digest_of(display_blob)[:16]}")

@@ -51,6 +51,7 @@ __all__ = [
     "decode_provider_image",
     "image_size",
     "palette",
+    "preview_png",
     "provider_outputs",
     "sniff_mime",
     "to_display_webp",
@@ -234,6 +235,13 @@ def image_size(data: bytes) -> tuple[int, int]:
     """
     with _open_lazily(data, max_pixels=None) as image:
         return image.size
+
+
+def preview_png(data: bytes, max_side: int = 320) -> bytes:
+    """A small PNG of an already-validated image, for showing an upload before it is used."""
+    image = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return _encode_png(image)
 
 
 # --- decoding -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .limits import ERROR_QUOTE_CHARS, NAME_MAX_CHARS
 __all__ = [
     "AGENT_TYPES",
     "NAME_PATTERN",
+    "PICTURE",
     "Activity",
     "ActivityKind",
     "ActivityStatus",
@@ -91,6 +92,10 @@ class ActivityStatus(StrEnum):
     ERROR = "error"
     RUNNING = "running"
     CANCELLED = "cancelled"
+
+
+PICTURE = ("upload", "picture")
+"""(provider, model) recorded on a version that is an uploaded picture, not a drawing."""
 
 
 class VariantStatus(StrEnum):
@@ -185,6 +190,7 @@ class EmotionSet:
     failed: list[dict[str, str]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     blobs: dict[str, str] = field(default_factory=dict)
+    unavailable: str | None = None  # why this avatar has no variants at all, if it has none
 
 
 @dataclass(frozen=True)

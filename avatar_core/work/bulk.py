@@ -113,8 +113,8 @@ class BulkDefaults:
         produced = self.generation.produce(provider, request, self.policy, run=self.limiter.run)
         if self.stopping.is_set():
             return None
-        self.generation.commit(agent_id, provider, request, produced, None, is_default=True,
-                               fingerprint=target.fingerprint)
+        self.generation.commit(agent_id, (provider.name, provider.model), request, produced, None,
+                               is_default=True, fingerprint=target.fingerprint)
         return ItemStatus.DONE, None
 
     def _finish(self, job_id: int) -> None:

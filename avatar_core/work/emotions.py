@@ -13,8 +13,8 @@ from collections.abc import Callable
 from ..domain.agents import Agents
 from ..domain.emotions import ClaimedVariant, EmotionVariants
 from ..domain.versions import AvatarVersions
-from ..foundation.errors import to_generation_error
-from ..foundation.models import AvatarVersion
+from ..foundation.errors import FailureReason, GenerationError, to_generation_error
+from ..foundation.models import AvatarVersion, Emotion
 from ..foundation.prompts import emotion_prompt
 from ..providers.base import GeneratedImage, ImageRequest
 from ..storage.images import ImageFiles
@@ -51,9 +51,22 @@ class EmotionWork:
     def ensure(self, agent_id: int, *, retry_transient: bool = False) -> int:
         """Make sure the current avatar's 8 variants exist or are pending; returns how many are."""
         version = self.versions.current_of(agent_id)
-        if version is None:
+        if version is None or not self.drawable(version):
             return 0
         return self.variants.plan(agent_id, version, retry_transient=retry_transient)
+
+    def drawable(self, version: AvatarVersion) -> bool:
+        """Whether any provider can draw this avatar's emotions (an uploaded picture with only
+        the built-in renderer cannot)."""
+        try:
+            return self.generation.providers.for_version(version) is not None
+        except GenerationError:
+            return True  # drawable, but failing now (e.g. no key): the variants say why
+
+    def retry(self, agent_id: int, emotion: Emotion) -> bool:
+        """A failed variant of the current avatar back to pending; False if none failed."""
+        version = self.versions.current_of(agent_id)
+        return version is not None and self.variants.retry(agent_id, version, emotion)
 
     def claim(self, owner: str, lease_s: float, limit: int) -> list[Task]:
         return [Task(emotion_variants, {"agent_id": v.agent_id, "key": v.key},
@@ -79,6 +92,9 @@ class EmotionWork:
 
     def _produce(self, variant: ClaimedVariant, version: AvatarVersion) -> Produced:
         provider = self.generation.providers.for_version(version)
+        if provider is None:
+            raise GenerationError(FailureReason.NOT_CONFIGURED,
+                                  "Emotions of an uploaded picture need Gemini: add a key")
         request = ImageRequest(
             kind="emotion", agent_name=self._agent_name(variant),
             identity_prompt=version.identity_prompt,

@@ -2,7 +2,8 @@
 
 provider → (reference PNG, display WebP) → blobs written → one transaction adds the version and
 makes it current. Interactive generation, variations and bulk defaults all go through
-``produce`` and ``commit``; they differ only in the request they build.
+``produce`` and ``commit``; they differ only in the request they build. A picture installed as
+the avatar itself takes the same path from ``commit`` on, with the upload in the provider's place.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..domain.versions import AvatarVersions, NewVersion
 from ..foundation import imaging
 from ..foundation.errors import NotFound
 from ..foundation.keys import digest, seed_for
-from ..foundation.models import Agent, AvatarVersion
+from ..foundation.models import PICTURE, Agent, AvatarVersion
 from ..foundation.prompts import identity_prompt_text, validate_prompt, variation_prompt
 from ..providers.base import GeneratedImage, ImageProvider, ImageRequest
 from ..storage.images import ImageFiles
@@ -63,7 +64,18 @@ class Generation:
             seed=seed_for(agent.name, prompt, digest(style) if style is not None else ""))
         with self.locks.hold(agent.id):
             produced = self.produce(provider, request, policy)
-            return self.commit(agent.id, provider, request, produced, style)
+            return self.commit(agent.id, (provider.name, provider.model), request, produced, style)
+
+    def install_picture(self, agent: Agent, data: bytes, *,
+                        is_default: bool = False) -> AvatarVersion:
+        """An uploaded picture as the avatar itself: checked, kept whole, shown as WebP."""
+        reference = imaging.validate_upload(data)
+        prompt = f"Picture uploaded for {agent.display_name}"
+        request = ImageRequest(kind="identity", agent_name=agent.name, identity_prompt=prompt,
+                               prompt=prompt, seed=seed_for(agent.name, digest(reference)))
+        produced = Produced(reference, imaging.to_display_webp(reference))
+        with self.locks.hold(agent.id):
+            return self.commit(agent.id, PICTURE, request, produced, None, is_default=is_default)
 
     def vary(self, agent: Agent, *, policy: RetryPolicy = INTERACTIVE) -> AvatarVersion:
         """A fresh variation of the current avatar, from its reference image."""
@@ -80,7 +92,7 @@ class Generation:
                 reference=self.files.read(current.reference_blob), style_image=style,
                 seed=secrets.randbits(62))
             produced = self.produce(provider, request, policy)
-            return self.commit(agent.id, provider, request, produced, style)
+            return self.commit(agent.id, (provider.name, provider.model), request, produced, style)
 
     def default_request(self, agent: Agent, target: DefaultTarget) -> ImageRequest:
         return ImageRequest(kind="identity", agent_name=agent.name,
@@ -100,10 +112,13 @@ class Generation:
         reference, display = imaging.provider_outputs(image.data)
         return Produced(reference, display)
 
-    def commit(self, agent_id: int, provider: ImageProvider, request: ImageRequest,
+    def commit(self, agent_id: int, made_by: tuple[str, str], request: ImageRequest,
                produced: Produced, style: bytes | None, *, is_default: bool = False,
                fingerprint: str | None = None) -> AvatarVersion:
-        """Write the blobs, then in one transaction add the version and make it current."""
+        """Write the blobs, then in one transaction add the version and make it current.
+
+        ``made_by`` is the (provider, model) that drew it, recorded on the version.
+        """
         files = self.files
         with files.lock:
             names: dict[str, Any] = {
@@ -113,8 +128,8 @@ class Generation:
             }
             try:
                 version_id = self.versions.add_current(agent_id, NewVersion(
-                    identity_prompt=request.identity_prompt, provider=provider.name,
-                    model=provider.model, seed=request.seed, is_default=is_default,
+                    identity_prompt=request.identity_prompt, provider=made_by[0],
+                    model=made_by[1], seed=request.seed, is_default=is_default,
                     default_fingerprint=fingerprint, **names))
             except BaseException:
                 # e.g. the agent was deleted while we generated: leave no orphan blobs behind

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..foundation.config import PROVIDER_CHOICES, Settings
 from ..foundation.errors import BadRequest, FailureReason, GenerationError, InvalidInput
 from ..foundation.limits import API_KEY_MAX_CHARS
-from ..foundation.models import AvatarVersion
+from ..foundation.models import PICTURE, AvatarVersion
 from ..foundation.prompts import identity_prompt_text
 from ..providers.base import ImageProvider, ImageRequest
 from ..providers.builtin import BuiltinProvider
@@ -45,8 +45,15 @@ class ProviderChoice:
                                   "The Gemini provider is selected but no API key is configured")
         return self.gemini(key)
 
-    def for_version(self, version: AvatarVersion) -> ImageProvider:
-        """The provider that made ``version`` (its emotions must match it), if usable now."""
+    def for_version(self, version: AvatarVersion) -> ImageProvider | None:
+        """Who draws ``version``'s emotions: the provider that made it (so they match it).
+
+        An uploaded picture has no maker: Gemini varies it when it is configured; the built-in
+        renderer cannot (it draws robots, not a given picture), so then there are none: None.
+        """
+        if version.provider == PICTURE[0]:
+            active = self.active_or_none()
+            return active if active is not None and active.name != self.builtin.name else None
         if version.provider == self.builtin.name:
             return self.builtin
         key = self.gemini_key()
@@ -54,6 +61,12 @@ class ProviderChoice:
             raise GenerationError(FailureReason.NOT_CONFIGURED,
                                   "This avatar was made with Gemini but no API key is configured")
         return self.gemini(key)
+
+    def active_or_none(self) -> ImageProvider | None:
+        try:
+            return self.active()
+        except GenerationError:
+            return None
 
     def gemini(self, key: str) -> ImageProvider:
         return GeminiProvider(key, model=self.settings.gemini_model,
