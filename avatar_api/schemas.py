@@ -113,6 +113,8 @@ def generation_json(service: AvatarService, name: str, version: AvatarVersion) -
         "updated_at": version.created_at.isoformat(),
         "version": version.id,
         "avatar_url": urls.avatar_url(agent),
+        "refined_prompt": version.refined_prompt,
+        "refine_error": version.refine_error,
     }
 
 
@@ -122,6 +124,7 @@ def version_json(agent_name: str, version: AvatarVersion, *, with_prompt: bool) 
         "id": version.id,
         "created_at": version.created_at.isoformat(),
         "identity_prompt": version.identity_prompt if with_prompt else None,
+        "refined_prompt": version.refined_prompt if with_prompt else None,
         "provider": version.provider,
         "model": version.model,
         "is_default": version.is_default,

@@ -21,4 +21,5 @@ def gemini_service(stub_url: str, concurrency: int, data_dir: Path | None = None
         "AVATARS_DATA_DIR": str(directory), "AVATARS_DEMO": "0", "AVATARS_PROVIDER": "gemini",
         "GEMINI_API_KEY": "bench-key", "GOOGLE_GEMINI_BASE_URL": stub_url,
         "AVATARS_CONCURRENCY": str(concurrency), "AVATARS_GEMINI_TIMEOUT_S": "30",
+        "AVATARS_REFINE_PROMPT": "off",  # image calls only: refinement is measured on its own
     })).start()

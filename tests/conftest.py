@@ -43,7 +43,9 @@ def make_service(tmp_path: Path) -> Iterator[ServiceFactory]:
     def factory(data_dir: Path | None = None, *, resume: bool = True,
                 **options: str) -> AvatarService:
         values = {"AVATARS_DATA_DIR": str(data_dir or tmp_path / "data"), "AVATARS_DEMO": "0",
-                  "AVATARS_PROVIDER": "builtin", "AVATARS_CONCURRENCY": "4"}
+                  "AVATARS_PROVIDER": "builtin", "AVATARS_CONCURRENCY": "4",
+                  # Refinement adds a text call before each generation; its own tests turn it on.
+                  "AVATARS_REFINE_PROMPT": "off"}
         values.update(options)
         service = AvatarService(Settings.from_mapping(values)).start(resume=resume)
         made.append(service)

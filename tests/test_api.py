@@ -340,7 +340,7 @@ def test_generate_json_regenerate_versions_restore(api):
     listed = versions.json()
     assert [v["id"] for v in listed] == [second_body["version"], first["version"]]
     assert set(listed[0]) == {"id", "created_at", "identity_prompt", "provider", "model",
-                              "is_default", "current", "image_url"}
+                              "is_default", "current", "image_url", "refined_prompt"}
     assert [v["current"] for v in listed] == [True, False]
     # Prompts are for editors only, here as on /identity; the history itself is public.
     assert listed[0]["identity_prompt"] is None

@@ -37,6 +37,7 @@ def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     monkeypatch.setenv("AVATARS_DEMO", "0")
     monkeypatch.setenv("AVATARS_PROVIDER", "builtin")
     monkeypatch.setenv("AVATARS_CONCURRENCY", "2")
+    monkeypatch.setenv("AVATARS_REFINE_PROMPT", "off")  # no text call before each image call
     monkeypatch.delenv("AVATARS_ADMIN_TOKEN", raising=False)
     monkeypatch.delenv("AVATARS_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml of the developer

@@ -35,6 +35,7 @@ class NewVersion:
     seed: int
     is_default: bool = False
     default_fingerprint: str | None = None
+    refined_prompt: str | None = None
 
 
 class AvatarVersions:
@@ -59,7 +60,8 @@ class AvatarVersions:
                 model=new.model, display_blob=new.display_blob,
                 reference_blob=new.reference_blob, style_blob=new.style_blob, seed=new.seed,
                 is_default=new.is_default, default_fingerprint=new.default_fingerprint,
-                template_version=TEMPLATE_VERSION, created_at=utcnow(),
+                refined_prompt=new.refined_prompt, template_version=TEMPLATE_VERSION,
+                created_at=utcnow(),
             )))
             conn.execute(agents.update().where(agents.c.id == agent_id)
                          .values(current_version_id=version_id))
@@ -116,4 +118,5 @@ def _version(row: sa.Row[Any], current_id: int | None) -> AvatarVersion:
         provider=row.provider, model=row.model, display_blob=row.display_blob,
         reference_blob=row.reference_blob, style_blob=row.style_blob, seed=row.seed,
         is_default=bool(row.is_default), template_version=row.template_version,
-        created_at=row.created_at, current=row.id == current_id)
+        created_at=row.created_at, current=row.id == current_id,
+        refined_prompt=row.refined_prompt)

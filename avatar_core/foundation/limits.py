@@ -22,6 +22,7 @@ __all__ = [
     "MESSAGE_MAX_CHARS",
     "NAME_MAX_CHARS",
     "PROMPT_MAX_CHARS",
+    "REFINED_PROMPT_MAX_CHARS",
     "SUMMARY_MAX_CHARS",
     "TOKEN_NAME_MAX_CHARS",
     "WAIT_MAX_S",
@@ -35,6 +36,9 @@ DESCRIPTION_MAX_CHARS = 2000
 
 PROMPT_MAX_CHARS = 500
 """Identity prompts (and an agent's seed avatar prompt), after stripping."""
+
+REFINED_PROMPT_MAX_CHARS = 1500
+"""A refined prompt may be longer than the user's (that is the point of refining it)."""
 
 SUMMARY_MAX_CHARS = 500
 """An activity's summary line on the timeline."""

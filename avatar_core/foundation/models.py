@@ -177,6 +177,13 @@ class AvatarVersion:
     template_version: str
     created_at: datetime
     current: bool = False
+    refined_prompt: str | None = None  # what the image model got instead of identity_prompt
+    refine_error: str | None = None  # why refining failed, on the answer of that generation only
+
+    @property
+    def image_prompt(self) -> str:
+        """The description variations and emotions start from, so the identity holds."""
+        return self.refined_prompt or self.identity_prompt
 
 
 @dataclass(frozen=True)

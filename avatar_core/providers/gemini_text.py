@@ -24,8 +24,9 @@ import unicodedata
 
 from google.genai import types
 
-from ..foundation.config import DEFAULT_GEMINI_TIMEOUT_S
+from ..foundation.config import DEFAULT_GEMINI_TEXT_MODEL, DEFAULT_GEMINI_TIMEOUT_S
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
+from ..foundation.limits import REFINED_PROMPT_MAX_CHARS
 from .gemini_client import (
     TEXT_MODEL_SETTING,
     call_failure,
@@ -46,9 +47,6 @@ __all__ = [
     "clean_refined_text",
 ]
 
-DEFAULT_GEMINI_TEXT_MODEL = "gemini-2.5-flash"
-# The refined text may be longer than the user's 500-character prompt (that is the point).
-REFINED_PROMPT_MAX_CHARS = 1500
 REFINED_PROMPT_TARGET_CHARS = 1000
 # ~4 characters a token: 1024 tokens hold about four target-length answers.
 REFINE_MAX_OUTPUT_TOKENS = 1024

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..foundation.clock import utcnow
-from .schema import LEASED_TABLES, metadata, schema_migrations
+from .schema import LEASED_TABLES, avatar_versions, metadata, schema_migrations
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -47,6 +47,7 @@ def _leases(conn: Connection) -> None:
 MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (1, "initial schema", _initial_schema),
     (2, "leases on background items", _leases),
+    (3, "refined prompts", _add_missing_columns(avatar_versions, "refined_prompt")),
 )
 
 

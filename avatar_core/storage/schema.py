@@ -93,6 +93,8 @@ avatar_versions = sa.Table(
     sa.Column("default_fingerprint", sa.String(64), nullable=True),
     sa.Column("template_version", sa.String(20), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # What the text model made of identity_prompt; None when nothing was refined (migration 3).
+    sa.Column("refined_prompt", sa.Text, nullable=True),
 )
 
 emotion_variants = sa.Table(

@@ -98,7 +98,7 @@ class EmotionWork:
         request = ImageRequest(
             kind="emotion", agent_name=self._agent_name(variant),
             identity_prompt=version.identity_prompt,
-            prompt=emotion_prompt(version.identity_prompt, variant.emotion),
+            prompt=emotion_prompt(version.image_prompt, variant.emotion),
             seed=version.seed, reference=self.files.read(version.reference_blob),
             style_image=self.files.read(version.style_blob) if version.style_blob else None,
             emotion=variant.emotion)

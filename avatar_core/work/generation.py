@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain.current_images import CurrentImages
 from ..domain.defaults import DefaultTarget
 from ..domain.versions import AvatarVersions, NewVersion
 from ..foundation import imaging
-from ..foundation.errors import NotFound
+from ..foundation.errors import GenerationError, NotFound
 from ..foundation.keys import digest, seed_for
 from ..foundation.models import PICTURE, Agent, AvatarVersion
 from ..foundation.prompts import identity_prompt_text, validate_prompt, variation_prompt
@@ -58,13 +58,26 @@ class Generation:
         prompt = validate_prompt(identity_prompt)
         style = imaging.validate_upload(reference) if reference is not None else None
         provider = self.providers.active()
+        refined, refine_error = self._refine(prompt)
         request = ImageRequest(
             kind="identity", agent_name=agent.name, identity_prompt=prompt,
-            prompt=identity_prompt_text(prompt), reference=style, style_image=style,
+            prompt=identity_prompt_text(refined or prompt), reference=style, style_image=style,
             seed=seed_for(agent.name, prompt, digest(style) if style is not None else ""))
         with self.locks.hold(agent.id):
             produced = self.produce(provider, request, policy)
-            return self.commit(agent.id, (provider.name, provider.model), request, produced, style)
+            version = self.commit(agent.id, (provider.name, provider.model), request, produced,
+                                  style, refined_prompt=refined)
+        return replace(version, refine_error=refine_error)
+
+    def _refine(self, prompt: str) -> tuple[str | None, str | None]:
+        """(the refined prompt, or why refining failed); (None, None) when not refining."""
+        refiner = self.providers.refiner()
+        if refiner is None:
+            return None, None
+        try:
+            return refiner.refine_prompt(prompt), None
+        except GenerationError as exc:
+            return None, f"{exc.reason.value}: {exc.detail} — the prompt was used as written"
 
     def install_picture(self, agent: Agent, data: bytes, *,
                         is_default: bool = False) -> AvatarVersion:
@@ -88,11 +101,12 @@ class Generation:
             request = ImageRequest(
                 kind="variation", agent_name=agent.name,
                 identity_prompt=current.identity_prompt,
-                prompt=variation_prompt(current.identity_prompt),
+                prompt=variation_prompt(current.image_prompt),
                 reference=self.files.read(current.reference_blob), style_image=style,
                 seed=secrets.randbits(62))
             produced = self.produce(provider, request, policy)
-            return self.commit(agent.id, (provider.name, provider.model), request, produced, style)
+            return self.commit(agent.id, (provider.name, provider.model), request, produced, style,
+                               refined_prompt=current.refined_prompt)
 
     def default_request(self, agent: Agent, target: DefaultTarget) -> ImageRequest:
         return ImageRequest(kind="identity", agent_name=agent.name,
@@ -114,7 +128,8 @@ class Generation:
 
     def commit(self, agent_id: int, made_by: tuple[str, str], request: ImageRequest,
                produced: Produced, style: bytes | None, *, is_default: bool = False,
-               fingerprint: str | None = None) -> AvatarVersion:
+               fingerprint: str | None = None,
+               refined_prompt: str | None = None) -> AvatarVersion:
         """Write the blobs, then in one transaction add the version and make it current.
 
         ``made_by`` is the (provider, model) that drew it, recorded on the version.
@@ -130,7 +145,7 @@ class Generation:
                 version_id = self.versions.add_current(agent_id, NewVersion(
                     identity_prompt=request.identity_prompt, provider=made_by[0],
                     model=made_by[1], seed=request.seed, is_default=is_default,
-                    default_fingerprint=fingerprint, **names))
+                    default_fingerprint=fingerprint, refined_prompt=refined_prompt, **names))
             except BaseException:
                 # e.g. the agent was deleted while we generated: leave no orphan blobs behind
                 files.delete_unreferenced(n for n in names.values() if n)

@@ -13,9 +13,10 @@ from ..foundation.errors import BadRequest, FailureReason, GenerationError, Inva
 from ..foundation.limits import API_KEY_MAX_CHARS
 from ..foundation.models import PICTURE, AvatarVersion
 from ..foundation.prompts import identity_prompt_text
-from ..providers.base import ImageProvider, ImageRequest
+from ..providers.base import ImageProvider, ImageRequest, PromptRefiner
 from ..providers.builtin import BuiltinProvider
 from ..providers.gemini import GeminiProvider
+from ..providers.gemini_text import GeminiPromptRefiner
 from ..storage.saved_settings import SavedSettings
 from .retry import INTERACTIVE, call_with_retry
 
@@ -67,6 +68,19 @@ class ProviderChoice:
             return self.active()
         except GenerationError:
             return None
+
+    def refiner(self) -> PromptRefiner | None:
+        """The text model that refines prompts before Gemini draws them; None when off or
+        when the built-in renderer draws (it has nothing to refine)."""
+        provider = self.active_or_none()
+        key = self.gemini_key()
+        if not self.settings.refine_prompt or provider is None or provider.name != "gemini":
+            return None
+        if not key:
+            return None
+        return GeminiPromptRefiner(key, model=self.settings.gemini_text_model,
+                                   timeout_s=self.settings.gemini_timeout_s,
+                                   base_url=self.settings.gemini_base_url)
 
     def gemini(self, key: str) -> ImageProvider:
         return GeminiProvider(key, model=self.settings.gemini_model,
