@@ -38,16 +38,28 @@ from PIL import (
 
 from .errors import FailureReason, GenerationError, InvalidInput
 from .limits import MAX_PIXELS, MAX_UPLOAD_BYTES
+from .webp import (
+    DISPLAY_TARGET_SSIM,
+    DISPLAY_TARGETS,
+    FLAT_ART_TARGET_SSIM,
+    DisplayContent,
+    DisplayContentName,
+    Effort,
+    EffortName,
+    encode_at_target,
+)
 
 __all__ = [
     "ACCEPTED_MIME_TYPES",
     "DISPLAY_MAX_SIDE",
-    "DISPLAY_WEBP_METHOD",
-    "DISPLAY_WEBP_QUALITY",
+    "DISPLAY_TARGET_SSIM",
+    "FLAT_ART_TARGET_SSIM",
     "MAX_PIXELS",
     "MAX_UPLOAD_BYTES",
     "PROVIDER_MAX_BYTES",
     "PROVIDER_MAX_PIXELS",
+    "DisplayContent",
+    "Effort",
     "decode_provider_image",
     "image_size",
     "palette",
@@ -70,14 +82,6 @@ Pillow's own bomb warning further down the line.
 
 DISPLAY_MAX_SIDE = 512
 """Display images are at most this many pixels on their longest side (DESIGN: Display images)."""
-
-DISPLAY_WEBP_QUALITY = 88
-"""Lossy WebP quality: no visible artefacts on flat illustrated faces at 512 px."""
-
-DISPLAY_WEBP_METHOD = 4
-"""libwebp effort (0–6). Measured at quality 88 on 512 px images: method 6 took ~145 ms per image
-against ~26 ms for method 4, for files only ~1 % smaller; 4 (libwebp's default) is the better
-trade when a person is waiting for the avatar."""
 
 ACCEPTED_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
 _ACCEPTED_NAMES = "PNG, JPEG, WebP or GIF"
@@ -152,29 +156,46 @@ def decode_provider_image(data: bytes) -> bytes:
     return _encode_png(_decode_provider(data))
 
 
-def provider_outputs(data: bytes, max_side: int = DISPLAY_MAX_SIDE) -> tuple[bytes, bytes]:
+def provider_outputs(
+    data: bytes,
+    max_side: int = DISPLAY_MAX_SIDE,
+    *,
+    effort: Effort | EffortName = Effort.INTERACTIVE,
+    content: DisplayContent | DisplayContentName = DisplayContent.PHOTO,
+) -> tuple[bytes, bytes]:
     """(reference PNG, display WebP) from a provider's answer, decoding it only once.
 
     A provider's 8-bit RGB(A) PNG is kept byte for byte as the reference (full quality, and no
     second encode on the hot path); anything else is normalised like ``decode_provider_image``.
+    The display image is made as by ``to_display_webp``.
     """
     image = _decode_provider(data)
     as_is = data.startswith(b"\x89PNG\r\n\x1a\n") and image.mode in ("RGB", "RGBA")
     reference = data if as_is else _encode_png(image)
-    return reference, _encode_webp(image.copy(), max_side)
+    return reference, _encode_webp(image.copy(), max_side, Effort(effort), DisplayContent(content))
 
 
-def to_display_webp(data: bytes, max_side: int = DISPLAY_MAX_SIDE) -> bytes:
+def to_display_webp(
+    data: bytes,
+    max_side: int = DISPLAY_MAX_SIDE,
+    *,
+    effort: Effort | EffortName = Effort.INTERACTIVE,
+    content: DisplayContent | DisplayContentName = DisplayContent.PHOTO,
+) -> bytes:
     """Shrink any decodable image to a WebP of at most ``max_side`` on its longest side.
 
-    Display images are what browsers fetch over and over, so they are small and lossy; alpha is
-    kept because avatars may be cut out. Never upscales: a small image stays small. The output is
-    a pure function of the input (no metadata, fixed encoder settings).
+    Display images are what browsers fetch over and over, so they are small and lossy: the
+    lowest quality whose SSIM against the shrunk image reaches the target for ``content``
+    (``DISPLAY_TARGET_SSIM``, or ``FLAT_ART_TARGET_SSIM`` for the built-in renderer's faces).
+    ``effort`` is who waits: "background" (nobody: emotion variants, bulk defaults) buys files
+    a few per cent smaller with about twice the encoder time. Alpha is kept because avatars
+    may be cut out. Never upscales: a small image stays small. The output is a pure function
+    of the input and the arguments (no metadata, a deterministic search).
     """
     if max_side < 1:
         raise ValueError("max_side must be positive")
     image = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
-    return _encode_webp(image, max_side)
+    return _encode_webp(image, max_side, Effort(effort), DisplayContent(content))
 
 
 def _decode_provider(data: bytes) -> Image.Image:
@@ -186,13 +207,14 @@ def _decode_provider(data: bytes) -> Image.Image:
         ) from exc
 
 
-def _encode_webp(image: Image.Image, max_side: int) -> bytes:
-    """Shrink in place (reduce() first, then LANCZOS: fast and sharp) and encode as WebP."""
+def _encode_webp(
+    image: Image.Image, max_side: int, effort: Effort, content: DisplayContent
+) -> bytes:
+    """Shrink in place (reduce() first, then LANCZOS: fast and sharp), then encode at the target."""
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    out = io.BytesIO()
-    image.save(out, format="WEBP", quality=DISPLAY_WEBP_QUALITY, method=DISPLAY_WEBP_METHOD,
-               exact=False)
-    return out.getvalue()
+    target = DISPLAY_TARGETS[content]
+    return encode_at_target(
+        image, target=target.ssim, effort=effort, first_guess=target.first_guess).data
 
 
 def palette(data: bytes, count: int = 3) -> list[tuple[int, int, int]]:

@@ -1,0 +1,192 @@
+"""Display WebP at a perceptual target against the seed system's fixed recipe, in one run.
+
+    .venv/bin/pip install -e ".[bench]"     # scikit-image: the photographs and the SSIM check
+    .venv/bin/python bench/webp.py
+
+Photographs: scikit-image's sample images astronaut, chelsea, coffee and rocket, read from the
+installed package's ``skimage/data`` (they ship in its wheel; nothing is downloaded). They are
+smaller than a provider's 1024² answer, so each is centre-cropped to a square and resampled to
+1024² (LANCZOS), saved as PNG — the bytes a provider would return — and sent through the
+product's own path, ``imaging.provider_outputs``. The seed recipe is Pillow ``thumbnail`` 512
+LANCZOS, WebP quality 85 method 4. Both are measured against the same 512 px resampled image.
+
+Every byte count, quality and SSIM is deterministic; times are medians of a few repeats and
+are also given as ratios to the seed recipe's encode time measured in the same run. SSIM is
+ours (``avatar_core.foundation.ssim``) and scikit-image's ``structural_similarity`` (defaults,
+``channel_axis=2``, ``data_range=255``): the summary lines use scikit-image's figure, and the
+largest difference between the two is printed so the reader can trust ours.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from PIL import Image, ImageOps  # noqa: E402
+
+from avatar_core.foundation import imaging, webp  # noqa: E402
+from avatar_core.foundation.models import Emotion  # noqa: E402
+from avatar_core.foundation.ssim import ssim  # noqa: E402
+from avatar_core.providers.base import ImageRequest  # noqa: E402
+from avatar_core.providers.builtin import BuiltinProvider  # noqa: E402
+
+try:
+    from skimage.metrics import structural_similarity
+except ImportError:  # the photographs and the reference SSIM both come from scikit-image
+    sys.exit('bench/webp.py needs scikit-image: .venv/bin/pip install -e ".[bench]"')
+
+T = TypeVar("T")
+
+PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg")
+PROVIDER_SIDE = 1024
+SEED_QUALITY, SEED_METHOD = 85, 4
+REPEATS = 3
+FACES = (("ada", None), ("build-bot", Emotion.HAPPY), ("zeta", Emotion.CURIOUS),
+         ("ops", None), ("research-owl", Emotion.SURPRISED), ("writer", Emotion.AMUSED))
+
+
+def main() -> None:
+    largest_gap = 0.0
+    print(f"photographs: {PROVIDER_SIDE}² PNG in, ≤{imaging.DISPLAY_MAX_SIDE} px WebP out; "
+          f"seed = q{SEED_QUALITY} m{SEED_METHOD}; target SSIM {imaging.DISPLAY_TARGET_SSIM}")
+    results: dict[webp.Effort, list[tuple[float, float]]] = {effort: [] for effort in webp.Effort}
+    for name in PHOTOS:
+        provider_png = _provider_answer(name)
+        small = _display_source(provider_png)
+        seed_bytes, seed_ms = _timed(lambda small=small: webp.encode_webp(
+            small, SEED_QUALITY, SEED_METHOD))
+        seed_ssim, gap = _both_ssims(small, seed_bytes)
+        largest_gap = max(largest_gap, gap)
+        print(f"{name:14s} seed        {len(seed_bytes):6d} B  ssim {seed_ssim:.4f}  "
+              f"encode {seed_ms:6.1f} ms")
+        for effort in webp.Effort:
+            encoded, ms = _timed(lambda small=small, effort=effort: _encode(
+                small, imaging.DisplayContent.PHOTO, effort))
+            (_, display), end_to_end_ms = _timed(lambda png=provider_png, effort=effort:
+                                                 imaging.provider_outputs(png, effort=effort))
+            assert display == encoded.data, "provider_outputs must give the encoder's bytes"
+            score, gap = _both_ssims(small, encoded.data)
+            largest_gap = max(largest_gap, gap)
+            ratio = len(encoded.data) / len(seed_bytes)
+            results[effort].append((ratio, score))
+            print(f"{'':14s} {effort.value:11s} {len(encoded.data):6d} B  ssim {score:.4f}  "
+                  f"q{encoded.quality:<3d} {encoded.probes} probes  bytes {ratio:.3f}×  "
+                  f"encode {ms:6.1f} ms ({ms / seed_ms:.1f}× seed)  "
+                  f"provider_outputs {end_to_end_ms:6.1f} ms")
+    for effort, rows in results.items():
+        label = "webp" if effort is webp.Effort.INTERACTIVE else f"webp {effort.value}"
+        print(f"{label}: median_ratio={statistics.median(r for r, _ in rows):.3f} "
+              f"min_ssim={min(s for _, s in rows):.4f}")
+    print(f"ssim: ours vs scikit-image max |difference| = {largest_gap:.1e}; "
+          f"time ratio ours/scikit-image = {_ssim_speed_ratio():.2f}")
+    _builtin_faces()
+
+
+def _provider_answer(name: str) -> bytes:
+    """A sample photograph as a provider would return it: a square 1024² PNG."""
+    # Through the product's own decoder: rocket.jpg carries an Adobe RGB profile, which it
+    # converts to sRGB (as it would for any upload or provider answer) and then drops.
+    raw = (resources.files("skimage.data") / name).read_bytes()
+    photo = Image.open(io.BytesIO(imaging.decode_provider_image(raw)))
+    square = ImageOps.fit(photo, (PROVIDER_SIDE, PROVIDER_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    square.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _display_source(png: bytes) -> Image.Image:
+    """The 512 px resampled original both recipes are measured against (seed's thumbnail)."""
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    image.thumbnail((imaging.DISPLAY_MAX_SIDE, imaging.DISPLAY_MAX_SIDE),
+                    Image.Resampling.LANCZOS)
+    return image
+
+
+def _timed(work: Callable[[], T]) -> tuple[T, float]:
+    """The result of ``work`` and its median wall time over REPEATS runs, in milliseconds."""
+    times: list[float] = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        result = work()
+        times.append((time.perf_counter() - start) * 1000)
+    return result, statistics.median(times)
+
+
+def _both_ssims(source: Image.Image, encoded: bytes) -> tuple[float, float]:
+    """scikit-image's SSIM of ``encoded`` against ``source`` and its distance from ours."""
+    with Image.open(io.BytesIO(encoded)) as decoded:
+        candidate = webp.viewed_pixels(decoded)
+    reference = webp.viewed_pixels(source)
+    theirs = float(structural_similarity(reference, candidate, channel_axis=2, data_range=255))
+    return theirs, abs(theirs - ssim(reference, candidate))
+
+
+def _ssim_speed_ratio() -> float:
+    rng = np.random.default_rng(0)
+    side = imaging.DISPLAY_MAX_SIDE
+    first = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
+    second = np.clip(first.astype(int) + rng.integers(-20, 21, first.shape), 0, 255)
+    second = second.astype(np.uint8)
+    _, ours = _timed(lambda: ssim(first, second))
+    _, theirs = _timed(
+        lambda: structural_similarity(first, second, channel_axis=2, data_range=255))
+    return ours / theirs
+
+
+def _encode(image: Image.Image, content: imaging.DisplayContent,
+            effort: webp.Effort) -> webp.TargetedWebp:
+    """What ``imaging`` does for ``content``, with the figures it does not return."""
+    target = imaging.DISPLAY_TARGETS[content]
+    return webp.encode_at_target(image.copy(), target=target.ssim, effort=effort,
+                                 first_guess=target.first_guess)
+
+
+def _builtin_faces() -> None:
+    """The built-in renderer's flat art at the photographs' target and at its own."""
+    print(f"builtin faces: {PROVIDER_SIDE}² PNG in, interactive effort; targets "
+          f"{imaging.DISPLAY_TARGET_SSIM} (photographs') and {imaging.FLAT_ART_TARGET_SSIM} "
+          "(flat art's own)")
+    ratios: dict[imaging.DisplayContent, list[float]] = {}
+    for seed, (agent, emotion) in enumerate(FACES):
+        request = ImageRequest(
+            kind="emotion" if emotion else "identity", agent_name=agent,
+            identity_prompt="a helpful robot", prompt="a helpful robot", seed=seed,
+            emotion=emotion)
+        face_png = BuiltinProvider().generate(request).data
+        small = _display_source(face_png)
+        seed_bytes, seed_ms = _timed(lambda small=small: webp.encode_webp(
+            small, SEED_QUALITY, SEED_METHOD))
+        seed_ssim, _ = _both_ssims(small, seed_bytes)
+        line = f"{agent:12s} seed {len(seed_bytes):6d} B ssim {seed_ssim:.4f}"
+        for content in imaging.DisplayContent:
+            encoded, ms = _timed(lambda small=small, content=content: _encode(
+                small, content, webp.Effort.INTERACTIVE))
+            _, display = imaging.provider_outputs(face_png, content=content)
+            assert display == encoded.data, "provider_outputs must give the encoder's bytes"
+            score, _ = _both_ssims(small, encoded.data)
+            ratio = len(encoded.data) / len(seed_bytes)
+            ratios.setdefault(content, []).append(ratio)
+            line += (f" | {content.value}: q{encoded.quality:<3d} {len(encoded.data):6d} B "
+                     f"{ratio:.3f}× ssim {score:.4f} {encoded.probes}p {ms:5.1f} ms "
+                     f"({ms / seed_ms:.1f}× seed)")
+        print(line)
+    for content, values in ratios.items():
+        target = imaging.DISPLAY_TARGETS[content].ssim
+        print(f"builtin as {content.value} (target {target}): "
+              f"median_ratio={statistics.median(values):.3f}")
+
+
+if __name__ == "__main__":
+    main()
