@@ -12,6 +12,8 @@ from PIL import Image, ImageOps
 
 from .canvas import HEAD_Y, NECK, SHOULDERS, STROKE, Canvas, darken, disc, lighten
 from .design import Robot
+from .materials import finish, sheen
+from .neckwear import draw_bow_tie, draw_collar, draw_scarf, draw_shield, draw_tie
 
 __all__ = ["INDIGO", "SLATE_BOTTOM", "SLATE_TOP", "backdrop", "draw_body"]
 
@@ -34,16 +36,6 @@ def backdrop(scale: int) -> Image.Image:
                (size // 2 - glow_size // 2, cy - glow_size // 2))
     image.paste(INDIGO, mask=glow)
     return image.resize((1024 * scale, 1024 * scale), Image.Resampling.BICUBIC)
-
-
-def _draw_tie(cv: Canvas, robot: Robot) -> None:
-    """A white collar and a long tie in a deep shade of the glow colour."""
-    for side in (-1, 1):
-        cv.draw.polygon([(cv.px(512 + side * 16), cv.px(800)),
-                         (cv.px(512 + side * 118), cv.px(792)),
-                         (cv.px(512 + side * 58), cv.px(905))], fill=(236, 240, 246))
-    pts = [(496, 818), (528, 818), (542, 840), (532, 980), (512, 1010), (492, 980), (482, 840)]
-    cv.draw.polygon([(cv.px(x), cv.px(y)) for x, y in pts], fill=darken(robot.palette.glow, 0.35))
 
 
 def _draw_chest(cv: Canvas, robot: Robot, outline: tuple[int, int, int]) -> None:
@@ -81,16 +73,29 @@ def _draw_neck(cv: Canvas, robot: Robot) -> None:
 
 
 def draw_body(cv: Canvas, robot: Robot) -> None:
-    """Background, glow, shoulders, chest detail and neck: everything that never tilts."""
+    """Background, glow, shoulders, chest detail, neck and neckwear: all that never tilts."""
     pal = robot.palette
     cv.image.paste(backdrop(cv.scale))
     outline = darken(pal.secondary, 0.8)
+    stops = None
+    if robot.material:  # the shoulders share the head's material, in the secondary colour
+        stops = sheen(robot.material, lighten(pal.secondary, 0.08), darken(pal.secondary, 0.3))
     torso = cv.part("rounded", SHOULDERS, 210, lighten(pal.secondary, 0.14),
-                    darken(pal.secondary, 0.45), outline, STROKE)
-    if robot.tie:
-        _draw_tie(cv, robot)
-    else:
+                    darken(pal.secondary, 0.45), outline, STROKE, stops)
+    if robot.material == "wood":
+        finish(cv, "wood", torso, SHOULDERS, pal.secondary)
+    if robot.wears("tie"):
+        draw_tie(cv, robot)
+    elif robot.wears("bow_tie"):
+        draw_collar(cv)
+    if robot.wears("shield"):
+        draw_shield(cv, robot)
+    elif not (robot.wears("tie") or robot.wears("bow_tie")):  # the collar covers the chest
         _draw_chest(cv, robot, outline)
-    if robot.chest == "stripes" or robot.tie:
+    if robot.chest == "stripes" or robot.wears("tie"):
         _draw_stripes(cv, robot, torso)
     _draw_neck(cv, robot)
+    if robot.wears("scarf"):
+        draw_scarf(cv, robot)
+    if robot.wears("bow_tie"):
+        draw_bow_tie(cv, robot)

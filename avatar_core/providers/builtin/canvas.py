@@ -28,13 +28,16 @@ __all__ = [
     "Box",
     "Canvas",
     "Point",
+    "Stops",
     "arc_points",
     "darken",
     "disc",
     "lighten",
     "mirror",
     "mix",
+    "ramp",
     "rod",
+    "shield_points",
     "tune",
 ]
 
@@ -85,6 +88,37 @@ def arc_points(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float,
 
 
 _RAMP = Image.linear_gradient("L").resize((1, 256))
+Stops = Sequence[tuple[float, RGB]]  # (position 0..1 from the top, colour), in order
+
+
+def ramp(stops: Stops) -> Image.Image:
+    """A 1x256 vertical strip through colour ``stops`` (a material's multi-band sheen)."""
+    strip = Image.new("RGB", (1, 256))
+    pixels: list[RGB] = []
+    for i in range(256):
+        t = i / 255
+        k = next((k for k in range(1, len(stops)) if stops[k][0] >= t), len(stops) - 1)
+        (p0, c0), (p1, c1) = stops[k - 1], stops[k]
+        pixels.append(mix(c0, c1, min(max((t - p0) / (p1 - p0) if p1 > p0 else 1.0, 0.0), 1.0)))
+    strip.putdata(pixels)
+    return strip
+
+
+def shield_points(box: Box, n: int = 12) -> list[Point]:
+    """A heater shield filling ``box``: flat top with soft corners, sides curving to a point."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    c = w * 0.08
+    pts: list[Point] = [(x0 + c, y0), (x1 - c, y0), (x1, y0 + c), (x1, y0 + h * 0.42)]
+    cx = (x0 + x1) / 2
+    for i in range(1, n + 1):  # quadratic curve from the right side's end down to the point
+        t = i / n
+        ctrl = (x1, y0 + h * 0.8)
+        start, end = (x1, y0 + h * 0.42), (cx, y1)
+        pts.append(((1 - t) ** 2 * start[0] + 2 * (1 - t) * t * ctrl[0] + t * t * end[0],
+                    (1 - t) ** 2 * start[1] + 2 * (1 - t) * t * ctrl[1] + t * t * end[1]))
+    left = [(x0 + x1 - x, y) for x, y in reversed(pts[3:-1])]
+    return [*pts, *left, (x0, y0 + c)]
 
 
 class Canvas:
@@ -119,10 +153,13 @@ class Canvas:
             crop = crop.point(lambda v: round(v * alpha))
         self.image.paste(colour, bbox, crop)
 
-    def gradient(self, mask: Image.Image, top: RGB, bottom: RGB, box: Box) -> None:
-        """A vertical ``top``→``bottom`` gradient over ``box``, painted through ``mask``."""
+    def gradient(self, mask: Image.Image, top: RGB, bottom: RGB, box: Box,
+                 stops: Stops | None = None) -> None:
+        """A vertical ``top``→``bottom`` gradient (or through ``stops``) over ``box``, painted
+        through ``mask``."""
         x0, y0, x1, y1 = self.box(box)
-        strip = ImageOps.colorize(_RAMP, top, bottom)  # 1x256: colour it small, stretch once
+        # 1x256: colour it small, stretch once
+        strip = ramp(stops) if stops else ImageOps.colorize(_RAMP, top, bottom)
         tile = strip.resize((max(x1 - x0, 1), max(y1 - y0, 1)), Image.Resampling.NEAREST)
         cx1, cy1 = min(x1, self.image.width), min(y1, self.image.height)
         cx0, cy0 = max(x0, 0), max(y0, 0)
@@ -154,9 +191,12 @@ class Canvas:
 
     def shape(self, draw: ImageDraw.ImageDraw, kind: str, box: Box, radius: float,
               grow: float = 0.0, fill: int | RGB = 255) -> None:
-        """Draw a head/part outline kind ('rounded', 'ellipse', 'octagon', 'dome') into a mask."""
+        """Draw a part outline kind ('rounded', 'ellipse', 'octagon', 'dome', 'shield')."""
         x0, y0, x1, y1 = box[0] - grow, box[1] - grow, box[2] + grow, box[3] + grow
-        if kind == "ellipse":
+        if kind == "shield":
+            draw.polygon([(self.px(x), self.px(y)) for x, y in shield_points((x0, y0, x1, y1))],
+                         fill=fill)
+        elif kind == "ellipse":
             draw.ellipse(self.box((x0, y0, x1, y1)), fill=fill)
         elif kind == "octagon":
             c = radius + grow * 0.41
@@ -182,12 +222,12 @@ class Canvas:
             draw.ellipse((x - w / 2, y - w / 2, x + w / 2, y + w / 2), fill=fill)
 
     def part(self, kind: str, box: Box, radius: float, top: RGB, bottom: RGB, outline: RGB,
-             stroke: float) -> Image.Image:
+             stroke: float, stops: Stops | None = None) -> Image.Image:
         """Outline + vertical gradient fill + indigo rim light; returns the part's mask."""
         self.shape(self.draw, kind, box, radius, grow=stroke, fill=outline)
         mask, draw = self.mask()
         self.shape(draw, kind, box, radius)
-        self.gradient(mask, top, bottom, box)
+        self.gradient(mask, top, bottom, box, stops)
         # light catching the upper-right edge, as from the backdrop glow
         bbox = self.box((box[0] - stroke, box[1] - stroke, box[2] + stroke, box[3] + stroke))
         crop = mask.crop(bbox)

@@ -80,8 +80,9 @@ def _draw_blush(cv: Canvas, face: FaceLayout) -> None:
 
 
 def light_face(cv: Canvas, robot: Robot, face: FaceLayout, emotion: str,
-               glass: Image.Image) -> None:
-    """Draw eyes, brows and mouth for ``emotion`` and light them in the robot's glow colour."""
+               glass: Image.Image) -> Image.Image:
+    """Draw eyes, brows and mouth for ``emotion`` and light them in the robot's glow colour;
+    returns their mask (a visor lights them again through its glass)."""
     expr = EXPRESSIONS[emotion]
     sx0, sy0, sx1, sy1 = face.screen
     sw, sh = sx1 - sx0, sy1 - sy0
@@ -100,6 +101,7 @@ def light_face(cv: Canvas, robot: Robot, face: FaceLayout, emotion: str,
         _draw_blush(cv, face)
     cv.fill(cv.soften(feat, 16), robot.palette.glow, 0.9)
     cv.fill(feat, lighten(robot.palette.glow, 0.45))
+    return feat
 
 
 def _sparkle(cv: Canvas, cx: float, cy: float, radius: float, colour: RGB) -> None:

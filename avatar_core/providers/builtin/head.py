@@ -13,6 +13,7 @@ from PIL import Image
 
 from .canvas import HEAD_Y, STROKE, WHITE, Box, Canvas, darken, disc, lighten, mirror, mix, rod
 from .design import Robot
+from .materials import finish, sheen
 
 __all__ = ["HeadFrame", "draw_antenna", "draw_ears", "draw_pattern", "draw_screen", "draw_skull",
            "draw_trim", "head_frame"]
@@ -116,14 +117,19 @@ def draw_antenna(cv: Canvas, robot: Robot, frame: HeadFrame) -> None:
 
 
 def draw_skull(cv: Canvas, robot: Robot, frame: HeadFrame) -> Image.Image:
-    """The head shell with its soft top-left shine; returns its mask for clipping."""
+    """The head shell with its soft top-left shine, or its material's finish; returns its mask
+    for clipping."""
     pal = robot.palette
     x0, y0, _, _ = frame.head
     w, h = frame.width, robot.height
     kind = {"soft": "rounded", "capsule": "rounded"}.get(robot.head, robot.head)
     radius = {"rounded": 84.0, "soft": 150.0, "octagon": 96.0, "dome": 70.0}.get(robot.head, h / 2)
+    stops = sheen(robot.material, pal.body, pal.body_low) if robot.material else None
     skull = cv.part(kind, frame.head, radius, lighten(pal.body, 0.16),
-                    darken(pal.body_low, 0.28), pal.outline, STROKE)
+                    darken(pal.body_low, 0.28), pal.outline, STROKE, stops)
+    if robot.material:
+        finish(cv, robot.material, skull, frame.head, pal.body)
+        return skull
     shine, d = cv.mask()
     d.ellipse(cv.box((x0 + w * 0.1, y0 + h * 0.04, x0 + w * 0.55, y0 + h * 0.3)), fill=255)
     cv.fill(cv.clip(cv.soften(shine, 22), skull), WHITE, 0.4)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import colorsys
 import io
 import random
-import re
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
@@ -18,21 +17,11 @@ from PIL import Image, UnidentifiedImageError
 from ...foundation.errors import InvalidInput
 from ..base import ImageRequest
 from .canvas import INK, RGB, darken, mix, tune
+from .materials import MATERIALS
+from .words import COLOURS, Wording
 
-__all__ = ["COLOURS", "NAME_PALETTES", "Palette", "choose_palette", "image_colours", "lightness"]
+__all__ = ["NAME_PALETTES", "Palette", "choose_palette", "image_colours", "lightness"]
 
-COLOURS: dict[str, RGB] = {
-    "chrome": (184, 194, 212), "silver": (170, 178, 192), "white": (226, 232, 240),
-    "gray": (120, 130, 148), "grey": (120, 130, 148), "gunmetal": (76, 86, 104),
-    "black": (46, 50, 62), "navy": (37, 62, 130), "blue": (59, 130, 246), "sky": (56, 189, 248),
-    "cyan": (34, 200, 230), "teal": (20, 184, 166), "mint": (110, 231, 183),
-    "green": (34, 197, 94), "lime": (132, 204, 22), "yellow": (250, 204, 21),
-    "gold": (218, 170, 52), "amber": (245, 158, 11), "orange": (249, 115, 22),
-    "copper": (196, 110, 60), "bronze": (176, 120, 60), "red": (239, 68, 68),
-    "crimson": (200, 30, 60), "pink": (236, 72, 153), "magenta": (217, 70, 239),
-    "purple": (147, 80, 230), "violet": (139, 92, 246), "indigo": (99, 102, 241),
-    "lavender": (167, 139, 250),
-}
 # (body, secondary, glow) combinations that look good together, for names without colour words.
 NAME_PALETTES = (
     ("blue", "navy", "cyan"), ("teal", "gunmetal", "amber"), ("orange", "gunmetal", "cyan"),
@@ -42,9 +31,6 @@ NAME_PALETTES = (
     ("sky", "navy", "yellow"), ("mint", "teal", "pink"), ("magenta", "navy", "cyan"),
     ("lime", "gunmetal", "violet"),
 )
-GLOW_NOUNS = frozenset({"eye", "eyes", "glow", "light", "lights", "trace", "traces", "led", "leds",
-                        "accent", "accents", "visor", "screen", "circuit", "circuits"})
-GLOW_ADJECTIVES = frozenset({"glowing", "neon", "lit", "luminous"})
 
 
 @dataclass(frozen=True)
@@ -101,45 +87,35 @@ def image_colours(data: bytes) -> list[RGB]:
     return [(pal[3 * i], pal[3 * i + 1], pal[3 * i + 2]) for _, i in counts]
 
 
-def _is_glow(words: list[str], i: int) -> bool:
-    """'glowing teal', 'amber eyes', 'teal circuit traces' light up; 'black with …' does not."""
-    if i > 0 and words[i - 1] in GLOW_ADJECTIVES:
-        return True
-    for word in words[i + 1:i + 4]:
-        if word in COLOURS or word in ("with", "and", "or"):
-            return False
-        if word in GLOW_NOUNS:
-            return True
-    return False
+
+def _style_colours(data: bytes) -> tuple[RGB, RGB, RGB]:
+    """(body, secondary, glow) from the style image: commonest, next distinct, most vivid."""
+    colours = image_colours(data)
+    body = colours[0]
+    distinct = [c for c in colours[1:]
+                if sum(map(abs, (c[0] - body[0], c[1] - body[1], c[2] - body[2]))) > 90]
+    second = distinct[0] if distinct else darken(body, 0.35)
+    return body, second, max(colours, key=lambda c: (_saturation(c), c))
 
 
-def choose_palette(request: ImageRequest, rng: random.Random) -> Palette:
-    """Style image, then colour words in the prompt, then the name's own combination."""
+def choose_palette(request: ImageRequest, rng: random.Random, wording: Wording) -> Palette:
+    """Style image, then colour words in the prompt (or a named material's own colour), then
+    the name's own combination."""
     body_name, second_name, glow_name = rng.choice(NAME_PALETTES)
     body, second, glow = COLOURS[body_name], COLOURS[second_name], COLOURS[glow_name]
-    two_tone = False
+    material = MATERIALS[wording.material] if wording.material else None
     if request.style_image:
-        colours = image_colours(request.style_image)
-        body = colours[0]
-        distinct = [c for c in colours[1:] if sum(map(abs, (c[0] - body[0], c[1] - body[1],
-                                                              c[2] - body[2]))) > 90]
-        second = distinct[0] if distinct else darken(body, 0.35)
-        glow = max(colours, key=lambda c: (_saturation(c), c))
+        body, second, glow = _style_colours(request.style_image)
     else:
-        words = re.findall(r"[a-z]+", request.identity_prompt.lower())
-        bodies: list[RGB] = []
-        for i, word in enumerate(words):
-            if word not in COLOURS:
-                continue
-            if _is_glow(words, i):
-                glow = COLOURS[word]
-            else:
-                bodies.append(COLOURS[word])
+        glow = wording.glow or glow
+        bodies = wording.body_colours or ((material.colour,) if material else ())
         if bodies:
             body = bodies[0]
             second = bodies[1] if len(bodies) > 1 else darken(body, 0.3)
-        two_tone = len(bodies) > 1 and bool({"holographic", "iridescent"} & set(words))
-    body = _body(body)
+    body = tune(body, lo=0.24, hi=material.brightest if material else 0.8)
     second = _body(second)
     trim = (84, 94, 114) if lightness(body) > 0.6 else (176, 186, 204)
+    if material and material.trim:
+        trim = material.trim
+    two_tone = wording.two_tone and not request.style_image
     return Palette(body, second if two_tone else darken(body, 0.22), second, trim, _glow(glow))

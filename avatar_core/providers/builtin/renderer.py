@@ -18,6 +18,7 @@ from .design import Robot, design
 from .eyewear import draw_eyewear
 from .face import EXPRESSIONS, draw_cues, face_layout, light_face
 from .head import (
+    HeadFrame,
     draw_antenna,
     draw_ears,
     draw_pattern,
@@ -26,6 +27,7 @@ from .head import (
     draw_trim,
     head_frame,
 )
+from .headwear import draw_earcups, draw_hat, draw_headband, draw_mast
 
 __all__ = ["SCALE", "BuiltinProvider", "draw_head", "render_robot"]
 
@@ -33,18 +35,33 @@ SCALE = 2
 TILT_CENTRE_Y = 700  # the head turns about the neck, not about its own centre
 
 
+def _draw_crown(cv: Canvas, robot: Robot, frame: HeadFrame) -> None:
+    """What sits behind and above the head: headset band, ears, antenna."""
+    if robot.wears("headset"):
+        draw_headband(cv, robot, frame)  # the ear cups replace the ears
+    else:
+        draw_ears(cv, robot, frame)
+    if robot.wears("antenna"):
+        draw_mast(cv, robot, frame)
+    elif not robot.wears("hat"):  # a hat hides the name's own antenna
+        draw_antenna(cv, robot, frame)
+
+
 def draw_head(cv: Canvas, robot: Robot, emotion: str) -> float:
-    """Ears, antenna, head, screen and face; returns the head's tilt in degrees."""
+    """Ears, antenna, head, screen, face and headwear; returns the head's tilt in degrees."""
     frame = head_frame(robot)
-    draw_ears(cv, robot, frame)
-    draw_antenna(cv, robot, frame)
+    _draw_crown(cv, robot, frame)
     skull = draw_skull(cv, robot, frame)
     draw_pattern(cv, robot, frame, skull)
     draw_trim(cv, robot, frame, skull)
     glass = draw_screen(cv, robot, frame)
     face = face_layout(frame.screen)
-    light_face(cv, robot, face, emotion, glass)
-    draw_eyewear(cv, robot, face)
+    features = light_face(cv, robot, face, emotion, glass)
+    draw_eyewear(cv, robot, face, skull, features)
+    if robot.wears("headset"):
+        draw_earcups(cv, robot, frame)
+    if robot.wears("hat"):
+        draw_hat(cv, robot, frame)
     draw_cues(cv, robot, frame.head, face, emotion, glass)
     return EXPRESSIONS[emotion].tilt
 
