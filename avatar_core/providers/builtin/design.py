@@ -33,7 +33,8 @@ EXCLUSIVE = (("spectacles", "monocle"), ("tie", "bow_tie"))
 
 @dataclass(frozen=True)
 class Robot:
-    """Every choice that shapes one portrait; ``base`` fields from the name, the rest from seed."""
+    """Every choice that shapes one portrait: shape and palette from the name, details from the
+    seed, material, accessories and colours from the prompt's words."""
 
     head: str
     width: float

@@ -144,6 +144,7 @@ def read_words(text: str) -> Wording:
     """Read ``text`` once, left to right; the first material named wins."""
     words = tokens(text)
     accessories: list[str] = []
+    implied: list[str] = []  # after every named one: "executive robot in a bow tie" wears a bow
     tints: list[tuple[str, RGB]] = []
     bodies: list[RGB] = []
     material: str | None = None
@@ -159,8 +160,8 @@ def read_words(text: str) -> Wording:
             i += found[1]
             continue
         word, colour = words[i], _colour_of(words[i])
-        if word in IMPLIED and IMPLIED[word] not in accessories:
-            accessories.append(IMPLIED[word])
+        if word in IMPLIED:
+            implied.append(IMPLIED[word])
         glowing = colour is not None and _is_glow(words, i)
         worn = None if glowing else _worn_by(words, i)
         if colour is not None and glowing:
@@ -172,6 +173,7 @@ def read_words(text: str) -> Wording:
         if word in MATERIAL_WORDS and not glowing and not worn and material is None:
             material = MATERIAL_WORDS[word]
         i += 1
+    accessories += [a for a in dict.fromkeys(implied) if a not in accessories]
     return Wording(accessories=tuple(accessories), material=material, body_colours=tuple(bodies),
                    glow=glow, tints=tuple(tints), pattern=pattern,
                    two_tone=len(bodies) > 1 and bool({"holographic", "iridescent"} & set(words)))
