@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from .canvas import RGB, Box, Canvas, lighten
 from .design import Robot
 from .eyes import draw_brow, draw_eye
+from .headwear import brim_half_width
 from .mouth import draw_mouth
 
 __all__ = ["EXPRESSIONS", "Expression", "FaceLayout", "draw_cues", "face_layout", "light_face"]
@@ -123,6 +124,18 @@ def _draw_tear(cv: Canvas, face: FaceLayout, glass: Image.Image) -> None:
     cv.fill(cv.clip(tear, glass), TEAR)
 
 
+def _thought_dots(md: ImageDraw.ImageDraw, cv: Canvas, robot: Robot, head: Box) -> None:
+    """Three rising dots above the head's right side, inside the circular crop; beside a hat's
+    brim, steeper and a little smaller, when one is worn."""
+    x, y, step, radii = 680.0, head[1] - 26, (36.0, 36.0), (11, 15, 20)
+    if robot.wears("hat"):
+        x = 512 + brim_half_width(head[2] - head[0]) + 24
+        y, step, radii = head[1] - 14, (24.0, 36.0), (10, 13, 17)
+    for i, rad in enumerate(radii):
+        dot_x, dot_y = x + i * step[0], y - i * step[1]
+        md.ellipse(cv.box((dot_x - rad, dot_y - rad, dot_x + rad, dot_y + rad)), fill=255)
+
+
 def draw_cues(cv: Canvas, robot: Robot, head: Box, face: FaceLayout, emotion: str,
               glass: Image.Image) -> None:
     """The emotion's extra signs: thought dots, shock lines, a tear, a sparkle."""
@@ -130,9 +143,7 @@ def draw_cues(cv: Canvas, robot: Robot, head: Box, face: FaceLayout, emotion: st
     hx0, hy0, hx1, _ = head
     marks, md = cv.mask()
     if "dots" in extras:
-        for i, rad in enumerate((11, 15, 20)):  # above the head, inside the circular crop
-            dot_x, dot_y = 680 + i * 36, hy0 - 26 - i * 36
-            md.ellipse(cv.box((dot_x - rad, dot_y - rad, dot_x + rad, dot_y + rad)), fill=255)
+        _thought_dots(md, cv, robot, head)
     if "shock" in extras:
         for side, x in ((-1, hx0 - 12), (1, hx1 + 12)):
             for a in (-35, 0, 35):

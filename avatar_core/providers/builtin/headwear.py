@@ -11,11 +11,17 @@ from .canvas import HEAD_Y, RGB, STROKE, WHITE, Canvas, arc_points, darken, disc
 from .design import Robot
 from .head import HeadFrame
 
-__all__ = ["HAT_HEIGHT", "draw_earcups", "draw_hat", "draw_headband", "draw_mast"]
+__all__ = ["HAT_HEIGHT", "brim_half_width", "draw_earcups", "draw_hat", "draw_headband",
+           "draw_mast"]
 
 HAT_HEIGHT = 148.0  # crown top above the head's top, in 1024-units
 HAT: RGB = (40, 42, 56)
 HEADSET: RGB = (104, 112, 134)
+
+
+def brim_half_width(head_width: float) -> float:
+    """Half the hat's brim: narrower than the head, so the hat sits on it rather than over it."""
+    return min(head_width * 0.33, 190.0)
 
 
 def draw_hat(cv: Canvas, robot: Robot, frame: HeadFrame) -> None:
@@ -23,7 +29,7 @@ def draw_hat(cv: Canvas, robot: Robot, frame: HeadFrame) -> None:
     colour = robot.tint("hat", HAT)
     edge = darken(colour, 0.75) if colour != HAT else (14, 16, 26)
     top = frame.head[1]
-    half_brim = min(frame.width * 0.33, 190.0)
+    half_brim = brim_half_width(frame.width)
     crown = (512 - 100, top - HAT_HEIGHT, 512 + 100, top - 6)
     hat = cv.part("rounded", crown, 16, lighten(colour, 0.16), darken(colour, 0.3), edge, STROKE)
     band, d = cv.mask()
