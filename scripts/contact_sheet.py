@@ -1,15 +1,25 @@
-"""Render docs/contact-sheet.png: twelve built-in robots × neutral + the eight emotions.
+"""Render the built-in renderer's contact sheets into docs/.
+
+* ``docs/contact-sheet.png`` (default): twelve built-in robots × neutral + the eight emotions.
+* ``docs/contact-sheet-prompts.png`` (``--prompts``): identity prompts → faces, each cell
+  captioned with its prompt and shown again at 48 px, covering every material and accessory
+  word the renderer understands.
 
 Why: the built-in renderer is judged by eye. One sheet shows at a glance whether agents are
 distinct, whether the emotions read at avatar size, and how the faces sit in the circular
-crop with the indigo ring the dashboard uses.
+crop with the indigo ring the dashboard uses; the other whether a demo audience sees the
+words they typed.
+
+Usage: ``python scripts/contact_sheet.py [--prompts]``
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -36,9 +46,34 @@ AGENTS: tuple[tuple[str, str], ...] = (
     ("harbor-support", "customer support android"),
     ("sage", "calm mentor robot"),
 )
+# (agent name, identity prompt): every material and accessory word at least once, with colours
+PROMPTS: tuple[tuple[str, str], ...] = (
+    ("chrome-scout", "polished chrome robot with a visor"),
+    ("brass-baron", "steampunk brass robot with a monocle and a top hat"),
+    ("copper-call", "copper robot with headphones"),
+    ("oak-reader", "wooden robot with round spectacles"),
+    ("porcelain-host", "white porcelain android with a blue bow tie"),
+    ("night-ops", "matte black with glowing teal circuit traces"),
+    ("gold-winter", "gold robot with a red scarf"),
+    ("guardian", "navy robot with a shield emblem"),
+    ("exec-assistant", "chrome and navy executive android"),
+    ("signal", "friendly robot with a tall antenna"),
+    ("gentle-green", "green robot wearing a top hat"),
+    ("tea-set", "porcelain robot with gold spectacles"),
+    ("walnut-desk", "walnut wood robot with a headset"),
+    ("red-racer", "matte red robot with a visor"),
+    ("penny", "copper robot with a bow tie and a monocle"),
+    ("sovereign", "golden robot with a shield emblem and an antenna"),
+    ("cosy", "purple robot with a knitted teal scarf"),
+    ("tinker", "brass robot with goggles"),
+    ("gala", "chrome robot in a top hat and bow tie"),
+    ("helpdesk", "teal porcelain robot with headphones"),
+)
 CELL, PAD, LABEL_W, HEADER_H = 132, 14, 226, 46
 BACKGROUND, RING, TEXT, MUTED = (11, 15, 26), (99, 102, 241), (226, 232, 240), (148, 163, 184)
 OUTPUT = ROOT / "docs" / "contact-sheet.png"
+PROMPTS_OUTPUT = ROOT / "docs" / "contact-sheet-prompts.png"
+PROMPT_CELL, SMALL_CELL, PROMPT_COLUMNS, CAPTION_H = 176, 48, 5, 64
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -74,7 +109,25 @@ def _circle(avatar: Image.Image, size: int) -> Image.Image:
     return tile.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def main() -> None:
+def _render(provider: BuiltinProvider, name: str, prompt: str, emotion: Emotion | None,
+            timings: list[float]) -> Image.Image:
+    seed = seed_for("contact-sheet", name)
+    request = ImageRequest(kind="emotion" if emotion else "identity", agent_name=name,
+                           identity_prompt=prompt, prompt=prompt, seed=seed, emotion=emotion)
+    start = time.perf_counter()
+    data = provider.generate(request).data
+    timings.append(time.perf_counter() - start)
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _report(output: Path, timings: list[float]) -> None:
+    timings.sort()
+    print(f"wrote {output.relative_to(ROOT)}: {len(timings)} avatars, "
+          f"median {timings[len(timings) // 2] * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms")
+
+
+def emotions_sheet() -> None:
+    """Twelve agents in rows, neutral and the eight emotions in columns."""
     provider = BuiltinProvider()
     columns: list[Emotion | None] = [None, *Emotion]
     width = LABEL_W + len(columns) * (CELL + PAD) + PAD
@@ -93,22 +146,54 @@ def main() -> None:
         for i, line in enumerate(_wrap(prompt, small, LABEL_W - 2 * PAD)[:2]):
             draw.text((PAD + 4, y + CELL // 2 + 14 + i * 17), line, font=small, fill=MUTED,
                       anchor="lm")
-        seed = seed_for("contact-sheet", name)
         for col, emotion in enumerate(columns):
-            request = ImageRequest(kind="emotion" if emotion else "identity", agent_name=name,
-                                   identity_prompt=prompt, prompt=prompt, seed=seed,
-                                   emotion=emotion)
-            start = time.perf_counter()
-            data = provider.generate(request).data
-            timings.append(time.perf_counter() - start)
-            avatar = Image.open(io.BytesIO(data)).convert("RGB")
-            tile = _circle(avatar, CELL)
+            tile = _circle(_render(provider, name, prompt, emotion, timings), CELL)
             sheet.paste(tile, (LABEL_W + col * (CELL + PAD), y), tile)
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(OUTPUT, optimize=True)
-    timings.sort()
-    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(timings)} avatars, "
-          f"median {timings[len(timings) // 2] * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms")
+    _report(OUTPUT, timings)
+
+
+def prompts_sheet() -> None:
+    """One cell per prompt: the face large, again at 48 px, and the prompt as its caption."""
+    provider = BuiltinProvider()
+    rows = -(-len(PROMPTS) // PROMPT_COLUMNS)
+    cell_w, cell_h = PROMPT_CELL + SMALL_CELL + 3 * PAD, PROMPT_CELL + CAPTION_H + PAD
+    sheet = Image.new("RGB", (PROMPT_COLUMNS * cell_w + PAD, rows * cell_h + HEADER_H + PAD),
+                      BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    title, caption, tiny = _font(17), _font(13), _font(11)
+    draw.text((PAD + 4, HEADER_H // 2 + 2), "Built-in renderer: identity prompt → face "
+              "(large, and at 48 px)", font=title, fill=TEXT, anchor="lm")
+    timings: list[float] = []
+    for index, (name, prompt) in enumerate(PROMPTS):
+        x = PAD + (index % PROMPT_COLUMNS) * cell_w
+        y = HEADER_H + (index // PROMPT_COLUMNS) * cell_h
+        avatar = _render(provider, name, prompt, None, timings)
+        big, small = _circle(avatar, PROMPT_CELL), _circle(avatar, SMALL_CELL)
+        sheet.paste(big, (x, y), big)
+        sheet.paste(small, (x + PROMPT_CELL + PAD, y + PROMPT_CELL - SMALL_CELL), small)
+        draw.text((x + PROMPT_CELL + PAD + SMALL_CELL // 2, y + PROMPT_CELL - SMALL_CELL - 10),
+                  "48 px", font=tiny, fill=MUTED, anchor="mm")
+        for i, line in enumerate(_wrap(f"\u201c{prompt}\u201d", caption,
+                                       cell_w - 2 * PAD)[:3]):
+            draw.text((x + 2, y + PROMPT_CELL + 8 + i * 17), line, font=caption,
+                      fill=TEXT if i == 0 else MUTED, anchor="lt")
+    PROMPTS_OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(PROMPTS_OUTPUT, optimize=True)
+    _report(PROMPTS_OUTPUT, timings)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--prompts", action="store_true",
+                        help=f"write {PROMPTS_OUTPUT.relative_to(ROOT)} instead of "
+                             f"{OUTPUT.relative_to(ROOT)}")
+    args = parser.parse_args(argv)
+    if args.prompts:
+        prompts_sheet()
+    else:
+        emotions_sheet()
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import colorsys
 import hashlib
+import importlib.util
 import io
 import os
 import subprocess
@@ -18,6 +20,8 @@ from avatar_core.foundation.errors import InvalidInput
 from avatar_core.foundation.models import Emotion
 from avatar_core.providers.base import ImageProvider, ImageRequest
 from avatar_core.providers.builtin import BuiltinProvider, design
+from avatar_core.providers.builtin.design import ACCESSORIES
+from avatar_core.providers.builtin.materials import MATERIALS
 
 ROOT = Path(__file__).resolve().parent.parent
 FACE = (262, 200, 762, 700)  # the head and face; background and shoulders excluded
@@ -151,3 +155,31 @@ def test_colour_words_in_the_prompt_bias_the_palette() -> None:
 def test_unreadable_style_image_is_invalid_input() -> None:
     with pytest.raises(InvalidInput):
         render(request(style_image=b"not an image"))
+
+
+def test_the_prompts_contact_sheet_covers_every_material_and_accessory() -> None:
+    spec = importlib.util.spec_from_file_location("contact_sheet",
+                                                  ROOT / "scripts" / "contact_sheet.py")
+    assert spec and spec.loader
+    sheet = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sheet)
+    robots = [design(request(name, prompt=prompt)) for name, prompt in sheet.PROMPTS]
+    assert {r.material for r in robots} >= set(MATERIALS)
+    assert set().union(*(r.accessories for r in robots)) >= set(ACCESSORIES)
+    assert 16 <= len(sheet.PROMPTS) <= 24
+
+
+def test_the_renderer_stays_in_small_modules_and_functions() -> None:
+    """The package is split by part so that each piece can be read at once (~400 / ~60 lines)."""
+    package = ROOT / "avatar_core" / "providers" / "builtin"
+    for path in sorted(package.glob("*.py")):
+        source = path.read_text()
+        assert len(source.splitlines()) <= 400, path.name
+        tree = ast.parse(source)
+        assert any(isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            for node in tree.body), f"{path.name} has no __all__"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                assert length <= 60, f"{path.name}:{node.name} is {length} lines"
