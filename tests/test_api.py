@@ -318,7 +318,9 @@ def test_generate_json_regenerate_versions_restore(api):
     client, service = api
     register(client, "atlas")
     first = generate(client, "atlas", "  a brass robot with a monocle  ")
-    assert set(first) == {"agent_name", "identity_prompt", "updated_at", "version", "avatar_url"}
+    assert set(first) == {"agent_name", "identity_prompt", "updated_at", "version", "avatar_url",
+                          "refined_prompt", "refine_error"}
+    assert first["refined_prompt"] is None  # the built-in renderer has nothing to refine
     assert first["agent_name"] == "atlas"
     assert first["identity_prompt"] == "a brass robot with a monocle"
     digest = digest_of(service, "atlas")
@@ -371,7 +373,7 @@ def test_generate_multipart_with_reference_image(api):
         files={"reference_image": ("style.png", corpus.png(64, 64, (220, 20, 20)), "image/png")})
     assert response.status_code == 200, response.text
     assert set(response.json()) == {"agent_name", "identity_prompt", "updated_at", "version",
-                                    "avatar_url"}
+                                    "avatar_url", "refined_prompt", "refine_error"}
     version = service.current_version("atlas")
     assert version is not None and version.style_blob is not None
     # Without a reference image the multipart form works too.

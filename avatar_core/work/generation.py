@@ -18,6 +18,7 @@ from ..domain.defaults import DefaultTarget
 from ..domain.versions import AvatarVersions, NewVersion
 from ..foundation import imaging
 from ..foundation.errors import GenerationError, NotFound
+from ..foundation.imaging import DisplayContent, Effort
 from ..foundation.keys import digest, seed_for
 from ..foundation.models import PICTURE, Agent, AvatarVersion
 from ..foundation.prompts import identity_prompt_text, validate_prompt, variation_prompt
@@ -116,14 +117,21 @@ class Generation:
 
     def produce(self, provider: ImageProvider, request: ImageRequest, policy: RetryPolicy,
                 run: Runner | None = None) -> Produced:
-        """Call the provider under a retry policy; the checked reference and display image."""
+        """Call the provider under a retry policy; the checked reference and display image.
+
+        Background work (a ``run`` given: it holds a limiter slot) encodes the display WebP with
+        libwebp's slowest, smallest method; a person waiting gets the faster one.
+        """
         def attempt() -> GeneratedImage:
             if run is None:
                 return provider.generate(request)
             return run(lambda: provider.generate(request))
 
         image = call_with_retry(attempt, policy)
-        reference, display = imaging.provider_outputs(image.data)
+        reference, display = imaging.provider_outputs(
+            image.data,
+            effort=Effort.INTERACTIVE if run is None else Effort.BACKGROUND,
+            content=DisplayContent.FLAT_ART if provider.name == "builtin" else DisplayContent.PHOTO)
         return Produced(reference, display)
 
     def commit(self, agent_id: int, made_by: tuple[str, str], request: ImageRequest,
