@@ -22,6 +22,7 @@ from avatar_core.foundation.limits import (
 from avatar_core.foundation.models import Activity, Agent, AvatarVersion, EmotionSet, Job
 from avatar_core.service import AvatarService
 from avatar_core.work.agent_import import ImportResult
+from avatar_core.work.bulk import DefaultsPlan
 
 __all__ = [
     "ActivityIn",
@@ -37,6 +38,7 @@ __all__ = [
     "import_json",
     "job_errors_json",
     "job_json",
+    "plan_json",
     "version_json",
 ]
 
@@ -89,6 +91,14 @@ def agent_json(agent: Agent) -> dict[str, Any]:
         "has_avatar": agent.has_avatar,
         "is_default_avatar": agent.is_default_avatar,
     }
+
+
+def plan_json(plan: DefaultsPlan) -> dict[str, Any]:
+    """The dry run's answer: who would get a face, how many images, what it would cost."""
+    return {"agents": plan.agents, "images": plan.images,
+            "price_per_image_usd": plan.price_per_image_usd,
+            "estimated_usd": plan.estimated_usd, "provider": plan.provider,
+            "model": plan.model, "price_known": plan.price_known}
 
 
 def import_json(result: ImportResult) -> dict[str, Any]:
@@ -177,4 +187,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "errors": job_errors_json(job),
         "summary": job.summary,
         "status_url": urls.job_url(job.id),
+        "mode": job.mode or "calls",
+        "paused_reason": job.paused_reason,
+        "resumes_at": job.resumes_at.isoformat() if job.resumes_at else None,
     }

@@ -43,6 +43,7 @@ from .foundation.models import (
     ItemStatus,
     Job,
     JobKind,
+    JobStatus,
 )
 from .providers.base import ImageProvider
 from .storage.blobs import LocalBlobStore
@@ -52,16 +53,16 @@ from .storage.migrations import migrate
 from .storage.saved_settings import SavedSettings
 from .work.agent_import import ImportResult
 from .work.background import BackgroundWork
-from .work.bulk import ProgressCallback
+from .work.budget import Budget, Spend
+from .work.bulk import DefaultsPlan, ProgressCallback
 from .work.bundle import import_file
+from .work.emotions import NO_PICTURE_EMOTIONS
 from .work.generation import Generation
 from .work.locks import AgentLocks
 from .work.providers import ProviderChoice
 
-__all__ = ["NO_PICTURE_EMOTIONS", "AvatarService"]
+__all__ = ["AvatarService"]
 
-NO_PICTURE_EMOTIONS = ("This avatar is an uploaded picture: the built-in renderer draws robots and "
-                       "cannot vary it. Add a Gemini key to get its eight emotions.")
 
 
 class AvatarService:
@@ -78,11 +79,13 @@ class AvatarService:
         self.variants = EmotionVariants(self.engine)
         self.jobs = Jobs(self.engine)
         self.tokens = TokenStore(self.engine, settings.admin_token)
-        self.providers = ProviderChoice(settings, SavedSettings(self.engine))
+        saved = SavedSettings(self.engine)
+        self.providers = ProviderChoice(settings, saved)
         self.images = CurrentImages(self.agents, self.history, self.variants, self.files)
         self.locks = AgentLocks()
+        self.budget = Budget(self.engine, settings, saved)
         self.generation = Generation(self.providers, self.files, self.history, self.images,
-                                     self.locks)
+                                     self.locks, self.budget)
         self.work = BackgroundWork(settings, self.agents, self.history, self.variants,
                                    self.jobs, self.files, self.generation, self.locks)
         self._started = False
@@ -296,19 +299,44 @@ class AvatarService:
     # --- bulk defaults --------------------------------------------------------------------
 
     def generate_defaults(self, progress: ProgressCallback | None = None,
-                          wait: bool = False, timeout: float | None = None) -> Job:
-        job = self.work.bulk.start(progress=progress)
-        return self.work.wait(job.id, timeout) if wait else job
+                          wait: bool = False, timeout: float | None = None, *,
+                          batch: bool = False) -> Job:
+        """Give every agent without a custom avatar a default (``batch``: via the batch API)."""
+        job = self.work.bulk.start(progress=progress, batch=batch)
+        return self._with_pause(self.work.wait(job.id, timeout) if wait else job)
 
     def defaulted_agents(self, job_id: int) -> list[str]:
         """Names of the agents that job ``job_id`` gave a default avatar."""
         return self.jobs.agent_names(job_id, ItemStatus.DONE)
 
+    def defaults_plan(self, *, batch: bool = False) -> DefaultsPlan:
+        """What "Generate default avatars" would do and cost, without doing it."""
+        return self.work.bulk.plan(batch=batch)
+
     def job(self, job_id: int) -> Job:
-        return self.jobs.get(job_id)
+        return self._with_pause(self.jobs.get(job_id))
 
     def latest_defaults_job(self) -> Job | None:
-        return self.jobs.latest(JobKind.DEFAULTS)
+        job = self.jobs.latest(JobKind.DEFAULTS)
+        return None if job is None else self._with_pause(job)
+
+    def _with_pause(self, job: Job) -> Job:
+        """An open job waiting for the budget is reported ``paused``, with why and until when."""
+        pause = None if job.finished else self.work.pause()
+        if pause is None:
+            return job
+        return replace(job, status=JobStatus.PAUSED, paused_reason=pause.reason,
+                       resumes_at=pause.resumes_at)
+
+    # --- budget ---------------------------------------------------------------------------
+
+    def spend(self) -> Spend:
+        """Provider spend today and over 30 days, by kind of call, and the daily budget."""
+        return self.budget.summary()
+
+    def set_daily_budget(self, usd: float | None) -> None:
+        self.budget.set_limit(usd)
+        self.work.worker.kick()  # a raised budget resumes paused work at once
 
     # --- provider and key -----------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -15,7 +15,7 @@ from avatar_core.foundation.limits import WAIT_MAX_S
 from ..bodies import read_form, read_generate_body
 from ..caching import image_response, is_versioned
 from ..deps import Admin, Editor, ServiceDep
-from ..schemas import GenerateIn, defaults_summary_json, generation_json, job_json
+from ..schemas import GenerateIn, defaults_summary_json, generation_json, job_json, plan_json
 
 router = APIRouter(tags=["avatars"])
 
@@ -40,8 +40,14 @@ def generate_defaults(
     wait: bool = Query(False, description="Block until done (at most `timeout` seconds)"),
     timeout: float = Query(WAIT_MAX_S, gt=0, le=WAIT_MAX_S,
                            description="With wait: answer 202 and the job after this long"),
+    dry_run: bool = Query(False, description="Only say what a run would do and cost"),
+    mode: Literal["calls", "batch"] = Query(
+        "calls", description="batch: through the provider's batch API (half the price, "
+                             "results within 24 h)"),
 ) -> Response:
-    job = service.generate_defaults(wait=wait, timeout=timeout)
+    if dry_run:
+        return JSONResponse(plan_json(service.defaults_plan(batch=mode == "batch")))
+    job = service.generate_defaults(wait=wait, timeout=timeout, batch=mode == "batch")
     if wait and job.finished:
         return JSONResponse(defaults_summary_json(job, service.defaulted_agents(job.id)))
     # Not asked to wait, or still running when the wait ran out: where to follow it.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -21,9 +22,10 @@ from ..storage.database import inserted_id
 from ..storage.leases import claim
 from ..storage.schema import job_items, jobs
 
-__all__ = ["ClaimedItem", "Jobs", "failures_by_reason", "failures_text", "job_summary"]
+__all__ = ["BATCH", "ClaimedItem", "Jobs", "failures_by_reason", "failures_text", "job_summary"]
 
 OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
+BATCH = "batch"
 
 
 @dataclass(frozen=True)
@@ -46,16 +48,19 @@ class Jobs:
                 jobs.c.kind == kind, jobs.c.status.in_(OPEN)).order_by(jobs.c.id).limit(1))
         return None if found is None else int(found)
 
-    def create(self, kind: JobKind, items: Sequence[tuple[int, str, ItemStatus]]) -> int:
-        """A queued job with one item per (agent id, agent name, initial status)."""
+    def create(self, kind: JobKind, items: Sequence[tuple[int, str, ItemStatus]], *,
+               batch: bool = False) -> int:
+        """A queued job with one item per (agent id, agent name, initial status); with
+        ``batch`` its pending items are left to the provider's batch API."""
         with self.engine.begin() as conn:
             job_id = inserted_id(conn.execute(jobs.insert().values(
-                kind=kind, status=JobStatus.QUEUED, summary="", created_at=utcnow())
-            ))
+                kind=kind, status=JobStatus.QUEUED, summary="", created_at=utcnow(),
+                mode=BATCH if batch else None)))
             if items:
                 conn.execute(job_items.insert(), [
                     {"job_id": job_id, "agent_id": agent_id, "agent_name": name,
-                     "status": status} for agent_id, name, status in items])
+                     "status": status, "via_batch": batch and status == ItemStatus.PENDING}
+                    for agent_id, name, status in items])
         return job_id
 
     def claim(self, owner: str, lease_s: float, limit: int) -> list[ClaimedItem]:
@@ -63,7 +68,8 @@ class Jobs:
         open_ids = sa.select(jobs.c.id).where(jobs.c.status.in_(OPEN))
         rows = claim(self.engine, job_items,
                      where=sa.and_(job_items.c.status == ItemStatus.PENDING,
-                                   job_items.c.job_id.in_(open_ids)),
+                                   job_items.c.job_id.in_(open_ids),
+                                   sa.func.coalesce(job_items.c.via_batch, False).is_(False)),
                      order_by=[job_items.c.job_id, job_items.c.agent_name], owner=owner,
                      lease_s=lease_s, limit=limit)
         claimed = [ClaimedItem(r.job_id, r.agent_id) for r in rows]
@@ -74,6 +80,47 @@ class Jobs:
                                                  jobs.c.status == JobStatus.QUEUED)
                              .values(status=JobStatus.RUNNING))
         return claimed
+
+    # --- batch mode: the job's row is claimed, its items are drawn by the provider's batch ---
+
+    def claim_batches(self, owner: str, lease_s: float, limit: int) -> list[int]:
+        """Claim open batch-mode jobs that are due for their next step (submit or poll)."""
+        now = utcnow()
+        rows = claim(self.engine, jobs, where=sa.and_(
+            jobs.c.mode == BATCH, jobs.c.status.in_(OPEN),
+            sa.or_(jobs.c.poll_after.is_(None), jobs.c.poll_after <= now)),
+            order_by=[jobs.c.id], owner=owner, lease_s=lease_s, limit=limit)
+        return [int(r.id) for r in rows]
+
+    def batch_name(self, job_id: int) -> str | None:
+        with self.engine.connect() as conn:
+            name = conn.scalar(sa.select(jobs.c.batch_name).where(jobs.c.id == job_id))
+        return None if name is None else str(name)
+
+    def step_done(self, job_id: int, poll_after: datetime, batch_name: str | None = None) -> None:
+        """The job's batch step is over: poll again after ``poll_after``; lease released."""
+        values: dict[str, object] = {"poll_after": poll_after, "owner": None,
+                                     "lease_until": None, "status": JobStatus.RUNNING}
+        if batch_name is not None:
+            values["batch_name"] = batch_name
+        with self.engine.begin() as conn:
+            conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status.in_(OPEN))
+                         .values(**values))
+
+    def batch_items(self, job_id: int) -> list[ClaimedItem]:
+        """Pending items still left to the job's batch."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(job_items.c.agent_id).where(
+                job_items.c.job_id == job_id, job_items.c.status == ItemStatus.PENDING,
+                job_items.c.via_batch.is_(True))).all()
+        return [ClaimedItem(job_id, int(r.agent_id)) for r in rows]
+
+    def fall_back(self, item: ClaimedItem) -> None:
+        """The batch did not draw this item: one call by any worker draws it instead."""
+        with self.engine.begin() as conn:
+            conn.execute(job_items.update().where(
+                job_items.c.job_id == item.job_id, job_items.c.agent_id == item.agent_id,
+                job_items.c.status == ItemStatus.PENDING).values(via_batch=False))
 
     def settle(self, item: ClaimedItem, status: ItemStatus, reason: str | None = None,
                message: str | None = None) -> None:
@@ -123,7 +170,7 @@ class Jobs:
         counts = Counter(ItemStatus(item.status) for item in items)
         errors = [JobError(i.agent_name, i.reason or "unknown", i.message or "")
                   for i in items if i.status == ItemStatus.FAILED]
-        return Job(id=row.id, kind=JobKind(row.kind), status=JobStatus(row.status),
+        return Job(id=row.id, kind=JobKind(row.kind), status=JobStatus(row.status), mode=row.mode,
                    total=len(items), done=len(items) - counts[ItemStatus.PENDING],
                    failed=counts[ItemStatus.FAILED], skipped=counts[ItemStatus.SKIPPED],
                    errors=errors, summary=row.summary or "", created_at=row.created_at,

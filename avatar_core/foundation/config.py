@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 __all__ = [
+    "DEFAULT_BATCH_POLL_S",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_GEMINI_MODEL",
     "DEFAULT_GEMINI_TEXT_MODEL",
@@ -36,6 +37,7 @@ DEFAULT_GEMINI_TEXT_MODEL = "gemini-2.5-flash"
 DEFAULT_GEMINI_TIMEOUT_S = 120.0
 DEFAULT_CONCURRENCY = 4
 DEFAULT_LEASE_S = 30.0
+DEFAULT_BATCH_POLL_S = 30.0
 PROVIDER_CHOICES: tuple[ProviderChoice, ...] = ("auto", "gemini", "builtin")
 
 
@@ -69,6 +71,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("AVATARS_GEMINI_TIMEOUT_S", str(int(DEFAULT_GEMINI_TIMEOUT_S)), "Provider timeout."),
     Option("AVATARS_DAILY_BUDGET_USD", "", "Provider spend allowed per UTC day; empty = none."),
     Option("AVATARS_PRICE_PER_IMAGE_USD", "", "Overrides the known model's list price."),
+    Option("AVATARS_BATCH_POLL_S", str(int(DEFAULT_BATCH_POLL_S)),
+           "How often a batch-mode job asks the provider for its results."),
     Option("AVATARS_LEASE_S", str(int(DEFAULT_LEASE_S)),
            "How long a claim on a background item lasts without a heartbeat."),
     Option("AVATARS_DEMO", "1", "Seed demo agents on an empty database."),
@@ -107,6 +111,7 @@ class Settings:
     refine_prompt: bool = True
     daily_budget_usd: float | None = None
     price_per_image_usd: float | None = None
+    batch_poll_s: float = DEFAULT_BATCH_POLL_S
 
     @classmethod
     def load(cls, secrets_path: Path | None = None) -> Settings:
@@ -157,6 +162,7 @@ class Settings:
             refine_prompt=get("AVATARS_REFINE_PROMPT").lower() not in _FALSE,
             daily_budget_usd=_money(get("AVATARS_DAILY_BUDGET_USD")),
             price_per_image_usd=_money(get("AVATARS_PRICE_PER_IMAGE_USD")),
+            batch_poll_s=max(0.05, _float(get("AVATARS_BATCH_POLL_S"), DEFAULT_BATCH_POLL_S)),
         )
 
     def describe(self) -> list[dict[str, str]]:
@@ -179,6 +185,7 @@ class Settings:
             "AVATARS_GEMINI_TIMEOUT_S": f"{self.gemini_timeout_s:g}",
             "AVATARS_DAILY_BUDGET_USD": _dollars(self.daily_budget_usd, "no budget"),
             "AVATARS_PRICE_PER_IMAGE_USD": _dollars(self.price_per_image_usd, "list price"),
+            "AVATARS_BATCH_POLL_S": f"{self.batch_poll_s:g}",
             "AVATARS_LEASE_S": f"{self.lease_s:g}",
             "AVATARS_DEMO": "on" if self.demo else "off",
         }

@@ -113,6 +113,7 @@ class JobKind(StrEnum):
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
+    PAUSED = "paused"  # open, waiting for the budget (reported, never stored)
     DONE = "done"
     FAILED = "failed"
 
@@ -238,6 +239,9 @@ class Job:
     created_at: datetime
     finished_at: datetime | None = None
     generated: int = 0
+    mode: str | None = None  # "batch" when the provider's batch API draws it
+    paused_reason: str | None = None
+    resumes_at: datetime | None = None
 
     @property
     def finished(self) -> bool:

@@ -21,7 +21,7 @@ from ..foundation.clock import utcnow
 from .database import is_sqlite
 from .schema import LEASED_TABLES
 
-__all__ = ["claim", "clear_leases", "extend_leases", "unclaimed"]
+__all__ = ["claim", "clear_leases", "extend_leases", "release", "unclaimed"]
 
 
 def unclaimed(table: sa.Table) -> sa.ColumnElement[bool]:
@@ -63,6 +63,14 @@ def extend_leases(engine: Engine, table: sa.Table, keys: Sequence[dict[str, Any]
                 table.c.owner == owner).values(lease_until=until))
             extended += result.rowcount
     return extended
+
+
+def release(engine: Engine, table: sa.Table, key: dict[str, Any], owner: str) -> None:
+    """Give a claimed row back untouched (still pending), for anyone to claim again."""
+    with engine.begin() as conn:
+        conn.execute(table.update().where(
+            *(table.c[name] == value for name, value in key.items()), table.c.owner == owner)
+            .values(owner=None, lease_until=None))
 
 
 def clear_leases(conn: Connection) -> None:

@@ -13,7 +13,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..foundation.clock import utcnow
-from .schema import LEASED_TABLES, avatar_versions, metadata, schema_migrations
+from .schema import (
+    LEASED_TABLES,
+    avatar_versions,
+    job_items,
+    jobs,
+    metadata,
+    provider_calls,
+    schema_migrations,
+)
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -40,14 +48,21 @@ def _add_missing_columns(table: sa.Table, *names: str) -> Step:
 
 
 def _leases(conn: Connection) -> None:
-    for table in LEASED_TABLES:
+    for table in (t for t in LEASED_TABLES if t is not jobs):  # jobs got theirs in 4
         _add_missing_columns(table, "owner", "lease_until")(conn)
+
+
+def _batches_and_spend(conn: Connection) -> None:
+    _add_missing_columns(jobs, "mode", "batch_name", "poll_after", "owner", "lease_until")(conn)
+    _add_missing_columns(job_items, "via_batch")(conn)
+    provider_calls.create(conn, checkfirst=True)
 
 
 MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (1, "initial schema", _initial_schema),
     (2, "leases on background items", _leases),
     (3, "refined prompts", _add_missing_columns(avatar_versions, "refined_prompt")),
+    (4, "batch jobs and provider spend", _batches_and_spend),
 )
 
 

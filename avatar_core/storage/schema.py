@@ -28,6 +28,7 @@ __all__ = [
     "job_items",
     "jobs",
     "metadata",
+    "provider_calls",
     "schema_migrations",
     "settings_kv",
     "tokens",
@@ -140,6 +141,12 @@ jobs = sa.Table(
     sa.Column("summary", sa.Text, nullable=False, default=""),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("finished_at", UTCDateTime, nullable=True),
+    # Batch mode (migration 4): the provider's batch, polled by whoever holds the job's lease.
+    sa.Column("mode", sa.String(10), nullable=True),  # None = calls one by one | "batch"
+    sa.Column("batch_name", sa.String(200), nullable=True),
+    sa.Column("poll_after", UTCDateTime, nullable=True),
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
 )
 
 job_items = sa.Table(
@@ -154,6 +161,21 @@ job_items = sa.Table(
     sa.Column("message", sa.Text, nullable=True),
     sa.Column("owner", sa.String(64), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
+    # Left to the job's batch (migration 4); False after the batch failed it: one call then.
+    sa.Column("via_batch", sa.Boolean, nullable=True),
+)
+
+provider_calls = sa.Table(
+    "provider_calls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("kind", sa.String(10), nullable=False),  # avatar | emotion | default | refine
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("model", sa.String(120), nullable=False),
+    sa.Column("cost_usd", sa.Float, nullable=False),
+    # A call in flight holds its cost (reserved) so parallel calls cannot overshoot the budget.
+    sa.Column("settled", sa.Boolean, nullable=False, default=False),
 )
 
 tokens = sa.Table(
@@ -181,5 +203,5 @@ BLOB_COLUMNS: tuple[sa.Column[str], ...] = (
 )
 """Every column that names an image blob; a blob is in use while any of them names it."""
 
-LEASED_TABLES: tuple[sa.Table, ...] = (emotion_variants, job_items)
+LEASED_TABLES: tuple[sa.Table, ...] = (emotion_variants, job_items, jobs)
 """Tables whose pending rows background workers claim (``owner``, ``lease_until``)."""

@@ -21,6 +21,8 @@ from ..foundation.models import Job
 from ..storage.database import is_sqlite
 from ..storage.images import ImageFiles
 from ..storage.leases import clear_leases
+from .batch import BatchDefaults
+from .budget import Pause
 from .bulk import BulkDefaults
 from .emotions import EmotionWork
 from .generation import Generation
@@ -45,14 +47,19 @@ class BackgroundWork:
                  generation: Generation, locks: AgentLocks) -> None:
         self.agents = agents
         self.limiter = AdaptiveLimiter(settings.concurrency)
+        self.generation = generation
         self.worker = Worker(files.engine, [], owner=process_owner(), lease_s=settings.lease_s,
-                             threads=settings.concurrency)
+                             threads=settings.concurrency,
+                             may_claim=lambda: self.pause() is None)
         self.emotions = EmotionWork(agents, variants, versions, files, generation, self.limiter,
-                                    BACKGROUND, self.worker.stopping)
+                                    BACKGROUND, self.worker.stopping, self.worker.release)
         self.bulk = BulkDefaults(jobs, agents, versions, generation, self.emotions,
                                  self.limiter, locks, BACKGROUND, self.worker.stopping,
-                                 self.worker.kick)
-        self.worker.sources = [self.bulk, self.emotions]  # faces before expressions
+                                 self.worker.kick, self.worker.release)
+        self.batch = BatchDefaults(jobs, agents, self.bulk, generation, locks,
+                                   generation.providers.batches, settings.batch_poll_s,
+                                   self.worker.stopping)
+        self.worker.sources = [self.batch, self.bulk, self.emotions]  # faces before expressions
 
     def resume(self) -> None:
         """Carry on unfinished work: pending emotions, transient failures, open bulk jobs."""
@@ -64,6 +71,13 @@ class BackgroundWork:
             if agent.current_version_id is not None:
                 self.emotions.ensure(agent.id, retry_transient=True)
         self.worker.start()
+
+    def pause(self) -> Pause | None:
+        """Why background work waits now (a spent budget), or None."""
+        provider = self.generation.providers.active_or_none()
+        if provider is None:
+            return None
+        return self.generation.budget.pause(self.generation.price(provider))
 
     def ensure_emotions(self, agent_id: int) -> None:
         if self.emotions.ensure(agent_id):

@@ -12,26 +12,51 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..domain.agents import Agents
 from ..domain.defaults import DefaultTarget, default_target
+from ..domain.emotions import EMOTIONS
 from ..domain.jobs import ClaimedItem, Jobs
 from ..domain.versions import AvatarVersions
 from ..foundation.errors import NotFound, to_generation_error
 from ..foundation.models import Agent, ItemStatus, Job, JobKind
+from ..foundation.pricing import CallKind
 from ..providers.base import ImageProvider
 from ..storage.schema import job_items
-from .emotions import EmotionWork
+from .budget import BudgetSpent
+from .emotions import EmotionWork, Release
 from .generation import Generation
 from .limiter import AdaptiveLimiter
 from .locks import AgentLocks
 from .queue import Task
 from .retry import RetryPolicy
 
-__all__ = ["BulkDefaults", "ProgressCallback"]
+__all__ = ["BulkDefaults", "DefaultsPlan", "ProgressCallback"]
 
 ProgressCallback = Callable[[Job], None]
 _WAIT_SLICE_S = 0.5  # how often a waiter looks at the database (items may finish elsewhere)
+
+
+@dataclass(frozen=True)
+class DefaultsPlan:
+    """The price before the button: who would get a face, and what it would cost."""
+
+    agents: list[str]
+    provider: str
+    model: str
+    price_per_image_usd: float  # one call at list price (emotions)
+    face_price_usd: float  # the default face itself (half in batch mode)
+    price_known: bool
+
+    @property
+    def images(self) -> int:
+        return len(self.agents) * (1 + len(EMOTIONS))
+
+    @property
+    def estimated_usd(self) -> float:
+        per_agent = self.face_price_usd + len(EMOTIONS) * self.price_per_image_usd
+        return round(len(self.agents) * per_agent, 4)
 
 
 class BulkDefaults:
@@ -40,7 +65,7 @@ class BulkDefaults:
     def __init__(self, jobs: Jobs, agents: Agents, versions: AvatarVersions,
                  generation: Generation, emotions: EmotionWork, limiter: AdaptiveLimiter,
                  locks: AgentLocks, policy: RetryPolicy, stopping: threading.Event,
-                 kick: Callable[[], None]) -> None:
+                 kick: Callable[[], None], release: Release) -> None:
         self.jobs = jobs
         self.agents = agents
         self.versions = versions
@@ -51,29 +76,44 @@ class BulkDefaults:
         self.policy = policy
         self.stopping = stopping
         self.kick = kick
+        self.release = release
         self._lock = threading.Lock()
         self._settled = threading.Condition()
         self._progress: dict[int, list[ProgressCallback]] = {}
 
-    def start(self, progress: ProgressCallback | None = None) -> Job:
-        """Start (or join) the bulk defaults job; returns its record at once."""
+    def start(self, progress: ProgressCallback | None = None, *, batch: bool = False) -> Job:
+        """Start (or join) the bulk defaults job; returns its record at once.
+
+        With ``batch`` a new job's faces go to the provider's batch API (Gemini only).
+        """
         with self._lock:
             job_id = self.jobs.open_job(JobKind.DEFAULTS)
             if job_id is None:
-                job_id = self._create(self.generation.providers.active())
+                if batch:
+                    self.generation.providers.batches()  # 400 without Gemini, before a job
+                job_id = self._create(self.generation.providers.active(), batch=batch)
             if progress is not None:
                 self._progress.setdefault(job_id, []).append(progress)
-        self._finish(job_id)  # a job with nothing to draw is done at once
+        self.finish(job_id)  # a job with nothing to draw is done at once
         self.kick()
         return self.jobs.get(job_id)
 
-    def _create(self, provider: ImageProvider) -> int:
+    def _create(self, provider: ImageProvider, *, batch: bool) -> int:
         items = [(agent.id, agent.name,
-                  ItemStatus.PENDING if self._target(agent, provider) else ItemStatus.SKIPPED)
+                  ItemStatus.PENDING if self.target(agent, provider) else ItemStatus.SKIPPED)
                  for agent in self.agents.list()]
-        return self.jobs.create(JobKind.DEFAULTS, items)
+        return self.jobs.create(JobKind.DEFAULTS, items, batch=batch)
 
-    def _target(self, agent: Agent, provider: ImageProvider) -> DefaultTarget | None:
+    def plan(self, *, batch: bool = False) -> DefaultsPlan:
+        """What a run would do now and cost: the agents that would get a default, the price."""
+        provider = self.generation.providers.active()
+        price = self.generation.price_of(provider)
+        return DefaultsPlan([a.name for a in self.agents.list() if self.target(a, provider)],
+                            provider.name, provider.model, price.usd,
+                            self.generation.price_of(provider, batch=batch).usd, price.known)
+
+    def target(self, agent: Agent, provider: ImageProvider) -> DefaultTarget | None:
+        """What ``agent``'s default should be made from now, or None to leave it."""
         stored = (self.versions.default_fingerprint(agent.current_version_id)
                   if agent.current_version_id is not None else None)
         return default_target(agent, provider.name, provider.model, stored)
@@ -92,6 +132,9 @@ class BulkDefaults:
             if outcome is None:
                 return  # stopping: the item stays pending and is drawn after the restart
             status, message = outcome
+        except BudgetSpent:
+            self.release(job_items, {"job_id": item.job_id, "agent_id": item.agent_id})
+            return  # the job pauses; the item is drawn when the budget allows
         except NotFound:
             status, message = ItemStatus.SKIPPED, "agent was deleted"
         except Exception as exc:
@@ -99,25 +142,27 @@ class BulkDefaults:
             status, reason, message = ItemStatus.FAILED, error.reason.value, error.detail
         self.jobs.settle(item, status, reason, message)
         self._notify(item.job_id)
-        self._finish(item.job_id)
+        self.finish(item.job_id)
 
     def _make_default(self, agent_id: int) -> tuple[ItemStatus, str | None] | None:
         agent = self.agents.by_id(agent_id)
         if agent is None:
             return ItemStatus.SKIPPED, "agent was deleted"
         provider = self.generation.providers.active()
-        target = self._target(agent, provider)
+        target = self.target(agent, provider)
         if target is None:
             return ItemStatus.SKIPPED, "has a custom or up-to-date avatar"
         request = self.generation.default_request(agent, target)
-        produced = self.generation.produce(provider, request, self.policy, run=self.limiter.run)
+        produced = self.generation.produce(provider, request, self.policy, run=self.limiter.run,
+                                           kind=CallKind.DEFAULT)
         if self.stopping.is_set():
             return None
         self.generation.commit(agent_id, (provider.name, provider.model), request, produced, None,
                                is_default=True, fingerprint=target.fingerprint)
         return ItemStatus.DONE, None
 
-    def _finish(self, job_id: int) -> None:
+    def finish(self, job_id: int) -> None:
+        """Finish the job if its last item is settled, and queue the new faces' emotions."""
         finished = self.jobs.finish_if_complete(job_id)
         if finished is None:
             return

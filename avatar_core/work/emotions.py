@@ -9,22 +9,33 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
 
 from ..domain.agents import Agents
 from ..domain.emotions import ClaimedVariant, EmotionVariants
 from ..domain.versions import AvatarVersions
 from ..foundation.errors import FailureReason, GenerationError, to_generation_error
 from ..foundation.models import AvatarVersion, Emotion
+from ..foundation.pricing import CallKind
 from ..foundation.prompts import emotion_prompt
 from ..providers.base import GeneratedImage, ImageRequest
 from ..storage.images import ImageFiles
 from ..storage.schema import emotion_variants
+from .budget import BudgetSpent
 from .generation import Generation, Produced
 from .limiter import AdaptiveLimiter
 from .queue import Task
 from .retry import RetryPolicy
 
-__all__ = ["EmotionWork"]
+__all__ = ["NO_PICTURE_EMOTIONS", "EmotionWork", "Release"]
+
+NO_PICTURE_EMOTIONS = ("This avatar is an uploaded picture: the built-in renderer draws robots and "
+                       "cannot vary it. Add a Gemini key to get its eight emotions.")
+
+Release = Callable[[sa.Table, dict[str, Any]], None]
+"""Gives a claimed row back to the queue, still pending."""
 
 
 class _StaleBase(Exception):
@@ -38,8 +49,9 @@ class EmotionWork:
 
     def __init__(self, agents: Agents, variants: EmotionVariants, versions: AvatarVersions,
                  files: ImageFiles, generation: Generation, limiter: AdaptiveLimiter,
-                 policy: RetryPolicy, stopping: threading.Event) -> None:
+                 policy: RetryPolicy, stopping: threading.Event, release: Release) -> None:
         self.agents = agents
+        self.release = release
         self.variants = variants
         self.versions = versions
         self.files = files
@@ -83,6 +95,9 @@ class EmotionWork:
         except _StaleBase:
             self.variants.discard(variant)
             return
+        except BudgetSpent:
+            self.release(emotion_variants, {"agent_id": variant.agent_id, "key": variant.key})
+            return  # background work pauses; the variant is drawn when the budget allows
         except Exception as exc:
             self.variants.fail(variant, to_generation_error(exc))
             return
@@ -111,7 +126,8 @@ class EmotionWork:
 
             return self.limiter.run(guarded)
 
-        return self.generation.produce(provider, request, self.policy, run=still_current)
+        return self.generation.produce(provider, request, self.policy, run=still_current,
+                                       kind=CallKind.EMOTION)
 
     def _store(self, variant: ClaimedVariant, produced: Produced) -> None:
         with self.files.lock:

@@ -21,9 +21,11 @@ from ..foundation.errors import GenerationError, NotFound
 from ..foundation.imaging import DisplayContent, Effort
 from ..foundation.keys import digest, seed_for
 from ..foundation.models import PICTURE, Agent, AvatarVersion
+from ..foundation.pricing import REFINE_PRICE_USD, CallKind, Price, image_price
 from ..foundation.prompts import identity_prompt_text, validate_prompt, variation_prompt
 from ..providers.base import GeneratedImage, ImageProvider, ImageRequest
 from ..storage.images import ImageFiles
+from .budget import Budget, BudgetSpent
 from .locks import AgentLocks
 from .providers import ProviderChoice
 from .retry import INTERACTIVE, RetryPolicy, call_with_retry
@@ -46,8 +48,9 @@ class Generation:
     """Builds requests, calls providers under a retry policy and records what they drew."""
 
     def __init__(self, providers: ProviderChoice, files: ImageFiles, versions: AvatarVersions,
-                 images: CurrentImages, locks: AgentLocks) -> None:
+                 images: CurrentImages, locks: AgentLocks, budget: Budget) -> None:
         self.providers = providers
+        self.budget = budget
         self.files = files
         self.versions = versions
         self.images = images
@@ -76,7 +79,10 @@ class Generation:
         if refiner is None:
             return None, None
         try:
-            return refiner.refine_prompt(prompt), None
+            with self.budget.spending(CallKind.REFINE, "gemini", refiner.model, REFINE_PRICE_USD):
+                return refiner.refine_prompt(prompt), None
+        except BudgetSpent:
+            raise  # the image call would be refused too: say so now, not after the text call
         except GenerationError as exc:
             return None, f"{exc.reason.value}: {exc.detail} — the prompt was used as written"
 
@@ -115,23 +121,40 @@ class Generation:
                             prompt=identity_prompt_text(target.prompt),
                             seed=seed_for(agent.name, target.prompt))
 
+    def price_of(self, provider: ImageProvider, *, batch: bool = False) -> Price:
+        """What one image from ``provider`` costs at list price (or the configured price)."""
+        return image_price(provider.name, provider.model,
+                           self.providers.settings.price_per_image_usd, batch=batch)
+
+    def price(self, provider: ImageProvider) -> float:
+        return self.price_of(provider).usd
+
     def produce(self, provider: ImageProvider, request: ImageRequest, policy: RetryPolicy,
-                run: Runner | None = None) -> Produced:
+                run: Runner | None = None, kind: CallKind = CallKind.AVATAR) -> Produced:
         """Call the provider under a retry policy; the checked reference and display image.
 
         Background work (a ``run`` given: it holds a limiter slot) encodes the display WebP with
         libwebp's slowest, smallest method; a person waiting gets the faster one.
         """
-        def attempt() -> GeneratedImage:
-            if run is None:
+        cost = self.price(provider)
+
+        def paid() -> GeneratedImage:
+            with self.budget.spending(kind, provider.name, provider.model, cost):
                 return provider.generate(request)
-            return run(lambda: provider.generate(request))
+
+        def attempt() -> GeneratedImage:
+            return paid() if run is None else run(paid)
 
         image = call_with_retry(attempt, policy)
+        return self.checked(image, background=run is not None,
+                            flat_art=provider.name == "builtin")
+
+    @staticmethod
+    def checked(image: GeneratedImage, *, background: bool, flat_art: bool) -> Produced:
+        """A provider's image decoded for real: the reference, and the display WebP."""
         reference, display = imaging.provider_outputs(
-            image.data,
-            effort=Effort.INTERACTIVE if run is None else Effort.BACKGROUND,
-            content=DisplayContent.FLAT_ART if provider.name == "builtin" else DisplayContent.PHOTO)
+            image.data, effort=Effort.BACKGROUND if background else Effort.INTERACTIVE,
+            content=DisplayContent.FLAT_ART if flat_art else DisplayContent.PHOTO)
         return Produced(reference, display)
 
     def commit(self, agent_id: int, made_by: tuple[str, str], request: ImageRequest,

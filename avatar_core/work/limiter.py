@@ -75,7 +75,8 @@ class AdaptiveLimiter:
         try:
             result = fn()
         except Exception as exc:
-            self.on_failure(to_generation_error(exc))
+            if not getattr(exc, "passthrough", False):  # a stale base or spent budget: no 429
+                self.on_failure(to_generation_error(exc))
             raise
         finally:
             self.release()

@@ -13,9 +13,10 @@ from ..foundation.errors import BadRequest, FailureReason, GenerationError, Inva
 from ..foundation.limits import API_KEY_MAX_CHARS
 from ..foundation.models import PICTURE, AvatarVersion
 from ..foundation.prompts import identity_prompt_text
-from ..providers.base import ImageProvider, ImageRequest, PromptRefiner
+from ..providers.base import BatchImageProvider, ImageProvider, ImageRequest, PromptRefiner
 from ..providers.builtin import BuiltinProvider
 from ..providers.gemini import GeminiProvider
+from ..providers.gemini_batch import GeminiBatches
 from ..providers.gemini_text import GeminiPromptRefiner
 from ..storage.saved_settings import SavedSettings
 from .retry import INTERACTIVE, call_with_retry
@@ -81,6 +82,17 @@ class ProviderChoice:
         return GeminiPromptRefiner(key, model=self.settings.gemini_text_model,
                                    timeout_s=self.settings.gemini_timeout_s,
                                    base_url=self.settings.gemini_base_url)
+
+    def batches(self) -> BatchImageProvider:
+        """The batch API of the active provider; only Gemini has one."""
+        provider = self.active()
+        key = self.gemini_key()
+        if provider.name != "gemini" or not key:
+            raise BadRequest("Batch mode needs Gemini: the built-in renderer draws at once and "
+                             "costs nothing anyway")
+        return GeminiBatches(key, model=self.settings.gemini_model,
+                             timeout_s=self.settings.gemini_timeout_s,
+                             base_url=self.settings.gemini_base_url)
 
     def gemini(self, key: str) -> ImageProvider:
         return GeminiProvider(key, model=self.settings.gemini_model,

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..storage.leases import extend_leases
+from ..storage.leases import extend_leases, release
 
 __all__ = ["Task", "WorkSource", "Worker"]
 
@@ -46,8 +46,10 @@ class Worker:
     """One per process: a dispatcher thread, a heartbeat thread and ``threads`` workers."""
 
     def __init__(self, engine: Engine, sources: Sequence[WorkSource], *, owner: str,
-                 lease_s: float, threads: int, poll_s: float = 1.0) -> None:
+                 lease_s: float, threads: int, poll_s: float = 1.0,
+                 may_claim: Callable[[], bool] = lambda: True) -> None:
         self.engine = engine
+        self.may_claim = may_claim  # False while work must wait (a spent budget)
         self.sources = list(sources)
         self.owner = owner
         self.lease_s = lease_s
@@ -107,6 +109,8 @@ class Worker:
 
     def _claim_round(self) -> bool:
         claimed = False
+        if not self.may_claim():
+            return False
         for source in self.sources:
             with self._cond:
                 free = self.threads - len(self._running)
@@ -124,6 +128,13 @@ class Worker:
             self._pool.submit(self._run, task)
         except RuntimeError:  # pool shut down: the row stays pending for the next start
             self._done(task)
+
+    def release(self, task_table: sa.Table, key: dict[str, Any]) -> None:
+        """Give a claimed row back still pending (e.g. the budget ran out before its call)."""
+        release(self.engine, task_table, key, self.owner)
+        with self._cond:
+            self._dirty = True
+            self._cond.notify_all()
 
     def _run(self, task: Task) -> None:
         try:

@@ -62,6 +62,8 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
 
 
 def _retryable(exc: BaseException) -> bool:
+    if getattr(exc, "passthrough", False):
+        return False  # the caller's control flow (a stale base, a spent budget)
     return to_generation_error(exc).reason.retryable
 
 

@@ -1,0 +1,129 @@
+"""Bulk defaults through the provider's batch API: half the price, results within a day.
+
+The job's row is the unit of work: whoever holds its lease takes one step — submit the batch,
+or poll it — and lets go until the next poll is due, so any replica may carry a batch on and a
+restart mid-batch polls the stored batch instead of submitting a second one. Results are stored
+as they come back (each under its agent's lock, like any default); items the batch did not draw
+fall back to one normal call each.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from ..domain.agents import Agents
+from ..domain.jobs import ClaimedItem, Jobs
+from ..foundation.clock import utcnow
+from ..foundation.errors import AvatarError, NotFound
+from ..foundation.models import ItemStatus
+from ..foundation.pricing import CallKind
+from ..providers.base import BatchImageProvider, BatchItem, BatchStatus, GeneratedImage
+from ..storage.schema import jobs
+from .budget import BudgetSpent
+from .bulk import BulkDefaults
+from .generation import Generation
+from .locks import AgentLocks
+from .queue import Task
+
+__all__ = ["BatchDefaults"]
+
+log = logging.getLogger("avatar_core.work")
+
+
+class BatchDefaults:
+    """The work source for batch-mode default jobs."""
+
+    def __init__(self, jobs: Jobs, agents: Agents, bulk: BulkDefaults, generation: Generation,
+                 locks: AgentLocks, batches: Callable[[], BatchImageProvider], poll_s: float,
+                 stopping: threading.Event) -> None:
+        self.jobs = jobs
+        self.agents = agents
+        self.bulk = bulk
+        self.generation = generation
+        self.locks = locks
+        self.batches = batches
+        self.poll_s = poll_s
+        self.stopping = stopping
+
+    def claim(self, owner: str, lease_s: float, limit: int) -> list[Task]:
+        return [Task(jobs, {"id": job_id}, lambda job_id=job_id: self._step(job_id))  # type: ignore[misc]
+                for job_id in self.jobs.claim_batches(owner, lease_s, limit)]
+
+    def _step(self, job_id: int) -> None:
+        later = utcnow() + timedelta(seconds=self.poll_s)
+        submitted = None
+        try:
+            provider = self.batches()
+            name = self.jobs.batch_name(job_id)
+            if name is None:
+                submitted = self._submit(job_id, provider)
+            else:
+                status = provider.status(name)
+                if status.done:
+                    self._store(job_id, provider, status)
+        except BudgetSpent:
+            pass  # submitted once the budget allows; the job shows as paused meanwhile
+        except AvatarError as exc:  # the batch cannot be used: one call per item instead
+            log.warning("Batch of job %s unusable (%s); falling back", job_id, exc.detail[:80])
+            for item in self.jobs.batch_items(job_id):
+                self.jobs.fall_back(item)
+        self.jobs.step_done(job_id, later, submitted)
+        self.bulk.kick()
+        self.bulk.finish(job_id)
+
+    def _submit(self, job_id: int, provider: BatchImageProvider) -> str | None:
+        """Build every item's request and submit them as one batch; its name (None: none
+        was left to draw)."""
+        items = []
+        for item in self.jobs.batch_items(job_id):
+            agent = self.agents.by_id(item.agent_id)
+            target = None if agent is None else self.bulk.target(agent, self.generation
+                                                                 .providers.active())
+            if agent is None or target is None:
+                self.jobs.settle(item, ItemStatus.SKIPPED, message="nothing to draw any more")
+                continue
+            items.append(BatchItem(str(item.agent_id),
+                                   self.generation.default_request(agent, target)))
+        if not items:
+            return None
+        price = self.generation.price_of(self.generation.providers.active(), batch=True).usd
+        self.generation.budget.check(len(items) * price)
+        return provider.submit(items, display_name=f"agent-avatars-defaults-{job_id}")
+
+    def _store(self, job_id: int, provider: BatchImageProvider, status: BatchStatus) -> None:
+        """Keep every image the batch drew; everything else falls back to a normal call."""
+        active = self.generation.providers.active()
+        price = self.generation.price_of(active, batch=True).usd
+        for item in self.jobs.batch_items(job_id):
+            result = status.results.get(str(item.agent_id))
+            if isinstance(result, GeneratedImage) and not self.stopping.is_set():
+                self._keep(item, result, provider, price)
+            else:
+                self.jobs.fall_back(item)
+
+    def _keep(self, item: ClaimedItem, image: GeneratedImage, provider: BatchImageProvider,
+              price: float) -> None:
+        self.generation.budget.record(CallKind.DEFAULT, provider.name, provider.model, price)
+        try:
+            with self.locks.hold(item.agent_id):
+                agent = self.agents.by_id(item.agent_id)
+                target = None if agent is None else self.bulk.target(
+                    agent, self.generation.providers.active())
+                if agent is None or target is None:
+                    self.jobs.settle(item, ItemStatus.SKIPPED,
+                                     message="agent was deleted or has a custom avatar now")
+                    return
+                produced = self.generation.checked(image, background=True, flat_art=False)
+                self.generation.commit(item.agent_id, (provider.name, provider.model),
+                                       self.generation.default_request(agent, target), produced,
+                                       None, is_default=True, fingerprint=target.fingerprint)
+        except NotFound:
+            self.jobs.settle(item, ItemStatus.SKIPPED, message="agent was deleted")
+            return
+        except AvatarError:
+            self.jobs.fall_back(item)  # an unusable image: drawn again by one normal call
+            return
+        self.jobs.settle(item, ItemStatus.DONE)

@@ -1,0 +1,175 @@
+"""A daily budget for provider calls: every call reserves its cost first, and none may pass it.
+
+A call reserves its price before it goes out and settles it when the provider answered (a failed
+call costs nothing and releases it), so parallel calls — on this replica or others — can never
+spend more than the budget between them. When the next call would pass the day's budget,
+interactive generation answers ``rate_limited`` (saying who can raise it) and background work
+pauses; it resumes by itself at the next UTC midnight or as soon as the budget is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..foundation.clock import utcnow
+from ..foundation.config import Settings
+from ..foundation.errors import FailureReason, GenerationError, InvalidInput
+from ..foundation.pricing import CallKind
+from ..storage.database import inserted_id, is_sqlite
+from ..storage.saved_settings import SavedSettings
+from ..storage.schema import provider_calls
+
+__all__ = ["Budget", "BudgetSpent", "Pause", "Spend"]
+
+_SAVED_LIMIT = "daily_budget_usd"
+_LOCK_KEY = 0x41A5B0D6  # PostgreSQL advisory lock serialising reservations across replicas
+_EPSILON = 1e-9
+
+
+class BudgetSpent(GenerationError):
+    """The next provider call would pass the day's budget."""
+
+    passthrough = True  # not a provider failure: retrying before midnight cannot help
+
+    def __init__(self, limit: float, spent: float, resumes_at: datetime) -> None:
+        super().__init__(
+            FailureReason.RATE_LIMITED,
+            f"The daily budget of ${limit:.2f} is spent (${spent:.2f} today); it resets at "
+            f"{resumes_at:%H:%M} UTC. An admin can raise it in Settings → Default avatars or "
+            "with AVATARS_DAILY_BUDGET_USD",
+            retry_after=max(1.0, (resumes_at - utcnow()).total_seconds()))
+        self.resumes_at = resumes_at
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Why background work waits, and when it goes on by itself."""
+
+    reason: str
+    resumes_at: datetime
+
+
+@dataclass(frozen=True)
+class Spend:
+    """Spend by kind of call: today (UTC) and over the last 30 days, and the limit."""
+
+    today: dict[str, float]
+    last_30_days: dict[str, float]
+    limit: float | None
+
+    @property
+    def spent_today(self) -> float:
+        return sum(self.today.values())
+
+
+def next_midnight(now: datetime) -> datetime:
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class Budget:
+    """The ``provider_calls`` ledger and the daily limit (Settings overrides the environment)."""
+
+    def __init__(self, engine: Engine, settings: Settings, saved: SavedSettings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.saved = saved
+
+    def limit(self) -> float | None:
+        saved = self.saved.get(_SAVED_LIMIT)
+        if saved is not None:
+            return float(saved) if saved else None
+        return self.settings.daily_budget_usd
+
+    def set_limit(self, usd: float | None) -> None:
+        """Save a daily budget (None: none at all); takes effect at once on every replica."""
+        if usd is not None and not 0 <= usd <= 1_000_000:
+            raise InvalidInput("The daily budget must be between $0 and $1,000,000")
+        self.saved.set(_SAVED_LIMIT, "" if usd is None else repr(float(usd)))
+
+    @contextmanager
+    def spending(self, kind: CallKind, provider: str, model: str, cost: float) -> Iterator[None]:
+        """Hold ``cost`` for one call: kept if the call returns, released if it raises."""
+        call_id = self._reserve(kind, provider, model, cost)
+        try:
+            yield
+        except BaseException:
+            with self.engine.begin() as conn:
+                conn.execute(provider_calls.delete().where(provider_calls.c.id == call_id))
+            raise
+        with self.engine.begin() as conn:
+            conn.execute(provider_calls.update().where(provider_calls.c.id == call_id)
+                         .values(settled=True))
+
+    def _reserve(self, kind: CallKind, provider: str, model: str, cost: float) -> int:
+        now = utcnow()
+        with self.engine.begin() as conn:
+            if not is_sqlite(self.engine):  # SQLite's write lock already serialises this
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
+            limit = self.limit()
+            if limit is not None and cost > 0:
+                spent = self._spent_since(conn, _day_start(now))
+                if spent + cost > limit + _EPSILON:
+                    raise BudgetSpent(limit, spent, next_midnight(now))
+            return inserted_id(conn.execute(provider_calls.insert().values(
+                at=now, kind=kind, provider=provider, model=model, cost_usd=cost,
+                settled=False)))
+
+    def check(self, cost: float) -> None:
+        """``BudgetSpent`` when ``cost`` more would pass today's budget."""
+        limit = self.limit()
+        if limit is None or cost <= 0:
+            return
+        now = utcnow()
+        with self.engine.connect() as conn:
+            spent = self._spent_since(conn, _day_start(now))
+        if spent + cost > limit + _EPSILON:
+            raise BudgetSpent(limit, spent, next_midnight(now))
+
+    def record(self, kind: CallKind, provider: str, model: str, cost: float) -> None:
+        """A call already made and billed (a batch's result): recorded whatever the budget."""
+        with self.engine.begin() as conn:
+            conn.execute(provider_calls.insert().values(
+                at=utcnow(), kind=kind, provider=provider, model=model, cost_usd=cost,
+                settled=True))
+
+    def pause(self, next_cost: float) -> Pause | None:
+        """A pause when a call of ``next_cost`` would pass today's budget; None otherwise."""
+        limit = self.limit()
+        if limit is None or next_cost <= 0:
+            return None
+        now = utcnow()
+        with self.engine.connect() as conn:
+            spent = self._spent_since(conn, _day_start(now))
+        if spent + next_cost <= limit + _EPSILON:
+            return None
+        return Pause(f"The daily budget of ${limit:.2f} is spent (${spent:.2f} today)",
+                     next_midnight(now))
+
+    def summary(self) -> Spend:
+        now = utcnow()
+        return Spend(self._by_kind(_day_start(now)),
+                     self._by_kind(_day_start(now) - timedelta(days=29)), self.limit())
+
+    def _by_kind(self, since: datetime) -> dict[str, float]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(provider_calls.c.kind,
+                                          sa.func.sum(provider_calls.c.cost_usd))
+                                .where(provider_calls.c.at >= since)
+                                .group_by(provider_calls.c.kind)).all()
+        found = {str(kind): float(total or 0) for kind, total in rows}
+        return {kind.value: found.get(kind.value, 0.0) for kind in CallKind}
+
+    @staticmethod
+    def _spent_since(conn: sa.Connection, since: datetime) -> float:
+        return float(conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(
+            provider_calls.c.cost_usd), 0.0)).where(provider_calls.c.at >= since)) or 0.0)
+
+
+def _day_start(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
