@@ -3,6 +3,7 @@
 import streamlit as st
 
 from avatar_core.domain.jobs import failures_text
+from avatar_core.domain.spend import cost_text, needs_confirmation, spend_rows
 from avatar_core.domain.tiles import agent_label
 from avatar_core.domain.tokens import DEMO_NO_TOKENS
 from avatar_core.foundation.config import PROVIDER_CHOICES
@@ -44,6 +45,8 @@ keys_tab, defaults_tab, agents_tab, tokens_tab, config_tab = st.tabs(
 with keys_tab:
     st.subheader("Gemini API key")
     masked, source = service.masked_key(), service.key_source()
+    if problem := service.saved_key_problem():
+        st.warning(problem, icon=":material/key_off:")
     if masked:
         st.markdown(f"Current key: `{masked}` ({source})")
     else:
@@ -90,20 +93,52 @@ with defaults_tab:
                "description or type. Custom avatars are never touched.")
     job = service.latest_defaults_job()
     running = job is not None and not job.finished
-    if unlocked:
-        if st.button("Generate default avatars", type="primary", key="settings_defaults",
-                     disabled=running, icon=":material/smart_toy:"):
+    batch = False
+    if service.active_provider_label().startswith("gemini"):
+        batch = st.radio("How", ["calls", "batch"], horizontal=True, key="settings_mode",
+                         format_func={"calls": "One call each (minutes)",
+                                      "batch": "Batch API (half the price, within 24 h)"}.get
+                         ) == "batch"
+    try:
+        plan = service.defaults_plan(batch=batch)
+    except AvatarError as exc:
+        show_error(exc)
+        plan = None
+    if plan is not None:
+        st.markdown(f"**{len(plan.agents)} agents** will get a face: **{plan.images} images** "
+                    f"(1 + 8 emotions each) · {cost_text(plan)}")
+    if unlocked and plan is not None:
+        start = st.button("Generate default avatars", type="primary", key="settings_defaults",
+                          disabled=running or not plan.agents, icon=":material/smart_toy:")
+        if start and needs_confirmation(plan):
+            st.session_state["settings_confirm_defaults"] = True
+        elif start:
+            st.session_state["settings_start_defaults"] = True
+        if st.session_state.get("settings_confirm_defaults"):
+            st.warning(f"This spends about ${plan.estimated_usd:,.2f}. Go ahead?")
+            yes, no = st.columns(2)
+            if yes.button("Yes, generate", type="primary", key="settings_defaults_yes"):
+                st.session_state["settings_start_defaults"] = True
+                st.session_state.pop("settings_confirm_defaults", None)
+            if no.button("Cancel", key="settings_defaults_no"):
+                st.session_state.pop("settings_confirm_defaults", None)
+                st.rerun()
+        if st.session_state.pop("settings_start_defaults", False):
             try:
-                job = service.generate_defaults()
+                job = service.generate_defaults(batch=batch)
             except AvatarError as exc:
                 show_error(exc)
             else:
                 running = not job.finished
-    else:
+    elif not unlocked:
         require_admin("Generating default avatars")
 
     def show_job(job_id: int, polling: bool) -> None:
         current = service.job(job_id)
+        if current.paused_reason:
+            st.info(f"Paused: {current.paused_reason}. Resumes by itself at "
+                    f"{current.resumes_at:%Y-%m-%d %H:%M} UTC, or when the budget is raised.",
+                    icon=":material/pause_circle:")
         if not current.finished:
             fraction = current.done / current.total if current.total else 0.0
             st.progress(fraction, text=f"Working: {current.done} / {current.total} agents · "
@@ -130,6 +165,23 @@ with defaults_tab:
             st.fragment(run_every=1.5)(show_job)(job.id, True)
         else:
             show_job(job.id, False)
+
+    st.subheader("Daily budget")
+    spend = service.spend()
+    limit = spend.limit
+    st.markdown(f"Spent today: **${spend.spent_today:,.2f}**"
+                + (f" of ${limit:,.2f}" if limit is not None else " (no budget set)"))
+    st.dataframe(spend_rows(spend), hide_index=True, width="stretch")
+    if unlocked:
+        with st.form("settings_budget_form"):
+            new_limit = st.number_input("Daily budget in USD (0 = no budget)", min_value=0.0,
+                                        value=float(limit or 0.0), step=1.0,
+                                        key="settings_budget")
+            if st.form_submit_button("Save budget"):
+                act(lambda: service.set_daily_budget(new_limit or None), "settings_budget_flash",
+                    "Budget saved: it applies at once, on every replica.")
+    if flash := st.session_state.pop("settings_budget_flash", None):
+        st.success(flash, icon=":material/check_circle:")
 
 # --- agents -----------------------------------------------------------------------------------
 with agents_tab:

@@ -51,6 +51,7 @@ from .storage.database import create_engine
 from .storage.images import ImageFiles
 from .storage.migrations import migrate
 from .storage.saved_settings import SavedSettings
+from .storage.secret_box import SecretBox
 from .work.agent_import import ImportResult
 from .work.background import BackgroundWork
 from .work.budget import Budget, Spend
@@ -80,7 +81,8 @@ class AvatarService:
         self.jobs = Jobs(self.engine)
         self.tokens = TokenStore(self.engine, settings.admin_token)
         saved = SavedSettings(self.engine)
-        self.providers = ProviderChoice(settings, saved)
+        self.providers = ProviderChoice(settings, saved,
+                                        SecretBox(settings.secret_key, settings.data_dir))
         self.images = CurrentImages(self.agents, self.history, self.variants, self.files)
         self.locks = AgentLocks()
         self.budget = Budget(self.engine, settings, saved)
@@ -363,6 +365,9 @@ class AvatarService:
 
     def remove_gemini_key(self) -> None:
         self.providers.remove_key()
+
+    def saved_key_problem(self) -> str | None:
+        return self.providers.saved_key_problem()
 
     def test_gemini_key(self) -> tuple[bool, str]:
         return self.providers.test_key()

@@ -19,6 +19,7 @@ from ..providers.gemini import GeminiProvider
 from ..providers.gemini_batch import GeminiBatches
 from ..providers.gemini_text import GeminiPromptRefiner
 from ..storage.saved_settings import SavedSettings
+from ..storage.secret_box import SecretBox, SecretUnreadable, is_sealed
 from .retry import INTERACTIVE, call_with_retry
 
 __all__ = ["KEY_SAVED", "ProviderChoice"]
@@ -31,9 +32,10 @@ _SAVED_PROVIDER = "provider"
 class ProviderChoice:
     """Resolves the provider for each generation from the settings and what Settings saved."""
 
-    def __init__(self, settings: Settings, saved: SavedSettings) -> None:
+    def __init__(self, settings: Settings, saved: SavedSettings, box: SecretBox) -> None:
         self.settings = settings
         self.saved = saved
+        self.box = box
         self.builtin = BuiltinProvider()
 
     def active(self) -> ImageProvider:
@@ -120,7 +122,27 @@ class ProviderChoice:
 
     def gemini_key(self) -> str | None:
         """The key saved in Settings, else GEMINI_API_KEY / GOOGLE_API_KEY."""
-        return self.saved.get(_SAVED_KEY) or self.settings.gemini_api_key
+        try:
+            return self._saved_key() or self.settings.gemini_api_key
+        except SecretUnreadable:
+            return self.settings.gemini_api_key
+
+    def saved_key_problem(self) -> str | None:
+        """Why the key saved in Settings cannot be used, if it cannot."""
+        try:
+            self._saved_key()
+        except SecretUnreadable as exc:
+            return exc.detail
+        return None
+
+    def _saved_key(self) -> str | None:
+        value = self.saved.get(_SAVED_KEY)
+        if not value:
+            return None
+        if is_sealed(value):
+            return self.box.open(value, _SAVED_KEY)
+        self.saved.set(_SAVED_KEY, self.box.seal(value, _SAVED_KEY))  # saved before encryption
+        return value
 
     def key_source(self) -> str | None:
         if self.saved.get(_SAVED_KEY):
@@ -136,7 +158,7 @@ class ProviderChoice:
         if not key or len(key) > API_KEY_MAX_CHARS or any(c.isspace() for c in key):
             raise InvalidInput("That does not look like an API key "
                                f"(no spaces, 1-{API_KEY_MAX_CHARS} characters)")
-        self.saved.set(_SAVED_KEY, key)
+        self.saved.set(_SAVED_KEY, self.box.seal(key, _SAVED_KEY))
 
     def remove_key(self) -> None:
         self.saved.set(_SAVED_KEY, None)
