@@ -46,12 +46,13 @@ from .foundation.models import (
     JobStatus,
 )
 from .providers.base import ImageProvider
-from .storage.blobs import LocalBlobStore
-from .storage.database import create_engine
+from .storage.cluster import ClusterLock, LockSpace, Replicas, process_owner
+from .storage.database import create_engine, is_sqlite
 from .storage.images import ImageFiles
 from .storage.migrations import migrate
 from .storage.saved_settings import SavedSettings
 from .storage.secret_box import SecretBox
+from .storage.stores import open_blob_store
 from .work.agent_import import ImportResult
 from .work.background import BackgroundWork
 from .work.budget import Budget, Spend
@@ -62,7 +63,11 @@ from .work.generation import Generation
 from .work.locks import AgentLocks
 from .work.providers import ProviderChoice
 
-__all__ = ["AvatarService"]
+__all__ = ["GC_GRACE_S", "AvatarService"]
+
+GC_GRACE_S = 3600.0
+"""With several replicas, an unnamed blob younger than this may belong to a commit in flight
+elsewhere: start-up garbage collection leaves it for a later start."""
 
 
 
@@ -72,7 +77,10 @@ class AvatarService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = create_engine(settings.database_url)
-        self.blobs = LocalBlobStore(settings.data_dir / "blobs")
+        self.single_node = is_sqlite(self.engine)
+        self.owner = process_owner()
+        self.cluster = ClusterLock(self.engine)
+        self.blobs = open_blob_store(settings)
         self.files = ImageFiles(self.engine, self.blobs)
         self.agents = Agents(self.engine)
         self.activities = Activities(self.engine)
@@ -83,13 +91,14 @@ class AvatarService:
         saved = SavedSettings(self.engine)
         self.providers = ProviderChoice(settings, saved,
                                         SecretBox(settings.secret_key, settings.data_dir))
-        self.images = CurrentImages(self.agents, self.history, self.variants, self.files)
-        self.locks = AgentLocks()
+        self.images = CurrentImages(self.agents, self.history, self.variants, self.files,
+                                    None if self.single_node else Replicas(self.engine, self.owner))
+        self.locks = AgentLocks(self.cluster)
         self.budget = Budget(self.engine, settings, saved)
         self.generation = Generation(self.providers, self.files, self.history, self.images,
                                      self.locks, self.budget)
         self.work = BackgroundWork(settings, self.agents, self.history, self.variants,
-                                   self.jobs, self.files, self.generation, self.locks)
+                                   self.jobs, self.files, self.generation, self.locks, self.owner)
         self._started = False
         self._start_lock = threading.Lock()
 
@@ -103,10 +112,13 @@ class AvatarService:
         with self._start_lock:
             if self._started:
                 return self
-            migrate(self.engine)
-            self.blobs.sweep_temp_files()
-            self.files.collect_garbage()
-            seeded = self._seed_demo() if self.settings.demo else False
+            # One replica migrates, sweeps and seeds while any other starting at once waits.
+            with self.cluster.hold(LockSpace.MIGRATE):
+                migrate(self.engine)
+                self.blobs.sweep_temp_files()
+                self.files.collect_garbage(0.0 if self.single_node else GC_GRACE_S)
+                seeded = self._seed_demo() if self.settings.demo else False
+            self.images.follow()
             self._started = True
         if resume:
             self.work.resume()
@@ -116,6 +128,7 @@ class AvatarService:
 
     def close(self) -> None:
         self.work.shutdown()
+        self.images.stop()
         self.engine.dispose()
 
     def _seed_demo(self) -> bool:
@@ -151,11 +164,12 @@ class AvatarService:
     def delete_agent(self, name: str) -> None:
         """Remove the agent, its activities, versions, emotions and every blob only it used."""
         agent = self.agents.get(name)
-        with self.locks.hold(agent.id), self.files.lock:
-            names = self.files.referenced(agent_id=agent.id)
-            self.agents.delete(agent.id)
+        with self.locks.hold(agent.id):
+            with self.files.lock:
+                names = self.files.referenced(agent_id=agent.id)
+                self.agents.delete(agent.id)
+                self.files.delete_unreferenced(names)
             self.images.changed()
-            self.files.delete_unreferenced(names)
 
     def import_agents(self, filename: str, data: bytes) -> ImportResult:
         """Register the agents of a CSV/JSON file, or a zip of one with a picture per agent

@@ -2,15 +2,21 @@
 
 Every dashboard view asks for every agent's avatar, so display images are kept in memory by
 agent name and dropped on every change that can alter which image is current (``changed``).
-A read that raced a change is not cached: ``_generation`` tells.
+A read that raced a change is not cached: ``_generation`` tells. With several replicas a change
+also moves the cluster's cache epoch, and returns only once every live replica has dropped its
+hot images too (``storage.cluster.Replicas``), so the unversioned URL never serves an old face
+after the change was answered; serving itself stays a dictionary lookup.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 from ..foundation.errors import BadRequest, NotFound
 from ..foundation.models import Emotion, EmotionSet, ImageFile, quote
+from ..storage.cluster import Replicas
 from ..storage.images import ImageFiles
 from .agents import Agents
 from .emotions import EmotionVariants
@@ -19,6 +25,9 @@ from .versions import AvatarVersions
 __all__ = ["CurrentImages", "check_emotion"]
 
 _MAX_HOT = 2000  # agents kept hot; beyond it the cache starts over (a fleet is smaller)
+_POLL_S = 0.05  # how often a replica looks at the cache epoch
+_ACK_TIMEOUT_S = 3.0  # how long a change waits for the other replicas to drop their images
+log = logging.getLogger("avatar_core.images")
 
 
 def check_emotion(emotion: str) -> str:
@@ -32,14 +41,17 @@ class CurrentImages:
     """Reads (and caches) the current images of agents."""
 
     def __init__(self, agents: Agents, versions: AvatarVersions, variants: EmotionVariants,
-                 files: ImageFiles) -> None:
+                 files: ImageFiles, replicas: Replicas | None = None) -> None:
         self.agents = agents
         self.versions = versions
         self.variants = variants
         self.files = files
+        self.replicas = replicas  # None on a single node: nobody else holds hot images
         self._hot: dict[str, ImageFile] = {}
         self._generation = 0
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     def avatar(self, name: str) -> ImageFile:
         """The current display WebP; ``NotFound`` without an avatar."""
@@ -63,10 +75,49 @@ class CurrentImages:
         return self._hot.get(name)
 
     def changed(self) -> None:
-        """Something that decides which image is current changed: forget the hot ones."""
+        """Something that decides which image is current changed: forget the hot ones, here
+        and — before this returns — on every other live replica."""
+        self._forget()
+        if self.replicas is None:
+            return
+        epoch = self.replicas.bump()
+        self.replicas.beat(epoch)
+        if not self.replicas.wait_all_seen(epoch, _ACK_TIMEOUT_S):
+            log.warning("A replica did not confirm cache epoch %d in time", epoch)
+
+    def _forget(self) -> None:
         with self._lock:
             self._generation += 1
             self._hot.clear()
+
+    def follow(self) -> None:
+        """Start watching the cluster's cache epoch (several replicas only)."""
+        if self.replicas is None or self._watcher is not None:
+            return
+        self.replicas.beat(self.replicas.epoch())
+        self._watcher = threading.Thread(target=self._watch, name="avatar-cache-epoch",
+                                         daemon=True)
+        self._watcher.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.replicas is not None and self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self.replicas.leave()
+
+    def _watch(self) -> None:
+        assert self.replicas is not None
+        last_beat = time.monotonic()
+        while not self._stop.wait(_POLL_S):
+            try:
+                epoch = self.replicas.epoch()
+                if epoch != self.replicas.seen or time.monotonic() - last_beat > 1.0:
+                    if epoch != self.replicas.seen:
+                        self._forget()
+                    self.replicas.beat(epoch)
+                    last_beat = time.monotonic()
+            except Exception:  # a database hiccup: keep watching
+                log.exception("Watching the cache epoch failed; retrying")
 
     def reference(self, name: str) -> ImageFile:
         version = self.versions.current_of(self.agents.get(name).id)

@@ -21,6 +21,7 @@ from ..foundation.limits import MESSAGE_MAX_CHARS
 from ..foundation.models import Agent, AvatarVersion, Emotion, EmotionSet, VariantStatus
 from ..foundation.prompts import TEMPLATE_VERSION
 from ..storage.blobs import digest_of
+from ..storage.cluster import insert_ignoring_duplicates
 from ..storage.leases import claim
 from ..storage.schema import emotion_variants
 
@@ -69,14 +70,13 @@ class EmotionVariants:
         with self.engine.begin() as conn:
             rows = {r.key: r for r in conn.execute(sa.select(_table).where(
                 _table.c.agent_id == agent_id, _table.c.key.in_(list(keys.values()))))}
-            for emotion, key in keys.items():
-                row = rows.get(key)
-                if row is None:
-                    conn.execute(_table.insert().values(
-                        agent_id=agent_id, key=key, base_blob=version.reference_blob,
-                        emotion=emotion.value, status=VariantStatus.PENDING, updated_at=now))
-                elif (retry_transient and row.status == VariantStatus.FAILED
-                      and FailureReason(row.reason or "unknown").retryable):
+            insert_ignoring_duplicates(conn, _table, [  # another replica may plan them too
+                {"agent_id": agent_id, "key": key, "base_blob": version.reference_blob,
+                 "emotion": emotion.value, "status": VariantStatus.PENDING, "updated_at": now}
+                for emotion, key in keys.items() if key not in rows])
+            for key, row in rows.items():
+                if (retry_transient and row.status == VariantStatus.FAILED
+                        and FailureReason(row.reason or "unknown").retryable):
                     conn.execute(_table.update().where(
                         _table.c.agent_id == agent_id, _table.c.key == key)
                         .values(status=VariantStatus.PENDING, reason=None, message=None,

@@ -8,6 +8,7 @@ Hierarchy::
     ├── Unauthorized            401 (no or unknown bearer token; API writes in demo mode)
     ├── Forbidden               403 (editor token on an admin endpoint)
     ├── BadRequest              400 (malformed request that is not a generation input)
+    ├── Unavailable             503 (the object store is missing, unreachable or refuses us)
     └── GenerationError         a failed generation; status and hint follow its FailureReason
         └── InvalidInput        our own validation of prompts and uploads (invalid_input)
 
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "Unauthorized",
+    "Unavailable",
     "classify",
     "classify_block",
     "retry_after_seconds",
@@ -127,6 +129,12 @@ class BadRequest(AvatarError):
     """A request we cannot act on that is not a generation input (e.g. unknown emotion)."""
 
     status = 400
+
+
+class Unavailable(AvatarError):
+    """A store the product depends on cannot be used: a deployment fault, not the request's."""
+
+    status = 503
 
 
 class GenerationError(AvatarError):

@@ -16,10 +16,14 @@ from ..foundation.clock import utcnow
 from .schema import (
     LEASED_TABLES,
     avatar_versions,
+    cache_epoch,
     job_items,
     jobs,
+    limiter_state,
     metadata,
     provider_calls,
+    provider_slots,
+    replicas,
     schema_migrations,
 )
 
@@ -58,11 +62,17 @@ def _batches_and_spend(conn: Connection) -> None:
     provider_calls.create(conn, checkfirst=True)
 
 
+def _replicas(conn: Connection) -> None:
+    for table in (replicas, cache_epoch, provider_slots, limiter_state):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (1, "initial schema", _initial_schema),
     (2, "leases on background items", _leases),
     (3, "refined prompts", _add_missing_columns(avatar_versions, "refined_prompt")),
     (4, "batch jobs and provider spend", _batches_and_spend),
+    (5, "several replicas", _replicas),
 )
 
 

@@ -29,7 +29,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from ..foundation.errors import AvatarError
+from ..foundation.errors import Unavailable
 from .blobs import blob_name, check_blob_name, is_blob_name, media_type_of
 
 if TYPE_CHECKING:
@@ -59,10 +59,8 @@ _REFUSED = frozenset({
 })
 
 
-class ObjectStoreError(AvatarError):
-    """The object store is missing, unreachable or refuses our credentials: a deployment fault."""
-
-    status = 503
+class ObjectStoreError(Unavailable):
+    """The object store is missing, unreachable or refuses our credentials."""
 
 
 class S3BlobStore:

@@ -24,11 +24,15 @@ __all__ = [
     "activities",
     "agents",
     "avatar_versions",
+    "cache_epoch",
     "emotion_variants",
     "job_items",
     "jobs",
+    "limiter_state",
     "metadata",
     "provider_calls",
+    "provider_slots",
+    "replicas",
     "schema_migrations",
     "settings_kv",
     "tokens",
@@ -176,6 +180,44 @@ provider_calls = sa.Table(
     sa.Column("cost_usd", sa.Float, nullable=False),
     # A call in flight holds its cost (reserved) so parallel calls cannot overshoot the budget.
     sa.Column("settled", sa.Boolean, nullable=False, default=False),
+)
+
+replicas = sa.Table(
+    "replicas",
+    metadata,
+    # One row per running process of the app (migration 5): who is alive, what it has seen.
+    sa.Column("owner", sa.String(64), primary_key=True),
+    sa.Column("seen_epoch", sa.BigInteger, nullable=False),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+cache_epoch = sa.Table(
+    "cache_epoch",
+    metadata,
+    # Bumped on every change to which image is current; replicas drop their hot images on it.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+provider_slots = sa.Table(
+    "provider_slots",
+    metadata,
+    # AVATARS_CONCURRENCY rows: a provider call holds one, so the cluster stays within it.
+    sa.Column("slot", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+)
+
+limiter_state = sa.Table(
+    "limiter_state",
+    metadata,
+    # The cluster's AIMD state: how many slots may be used now, and a pause after a 429.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("maximum", sa.Integer, nullable=False),
+    sa.Column("current", sa.Integer, nullable=False),
+    sa.Column("successes", sa.Integer, nullable=False),
+    sa.Column("paused_until", UTCDateTime, nullable=True),
+    sa.Column("rate_limited", sa.Integer, nullable=False, default=0),
 )
 
 tokens = sa.Table(

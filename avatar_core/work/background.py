@@ -8,10 +8,6 @@ their leases to lapse.
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
-
 from ..domain.agents import Agents
 from ..domain.emotions import EmotionVariants
 from ..domain.jobs import Jobs
@@ -24,19 +20,15 @@ from ..storage.leases import clear_leases
 from .batch import BatchDefaults
 from .budget import Pause
 from .bulk import BulkDefaults
+from .cluster_limiter import ClusterLimiter
 from .emotions import EmotionWork
 from .generation import Generation
-from .limiter import AdaptiveLimiter
+from .limiter import AdaptiveLimiter, Limiter
 from .locks import AgentLocks
 from .queue import Worker
 from .retry import BACKGROUND
 
-__all__ = ["BackgroundWork", "process_owner"]
-
-
-def process_owner() -> str:
-    """Who this process is in a lease: host, pid and a random part (pids are reused)."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+__all__ = ["BackgroundWork"]
 
 
 class BackgroundWork:
@@ -44,11 +36,14 @@ class BackgroundWork:
 
     def __init__(self, settings: Settings, agents: Agents, versions: AvatarVersions,
                  variants: EmotionVariants, jobs: Jobs, files: ImageFiles,
-                 generation: Generation, locks: AgentLocks) -> None:
+                 generation: Generation, locks: AgentLocks, owner: str) -> None:
         self.agents = agents
-        self.limiter = AdaptiveLimiter(settings.concurrency)
+        # One machine: the limit is this process's; several replicas: the cluster's.
+        self.limiter: Limiter = (
+            AdaptiveLimiter(settings.concurrency) if is_sqlite(files.engine)
+            else ClusterLimiter(files.engine, settings.concurrency, owner, settings.lease_s))
         self.generation = generation
-        self.worker = Worker(files.engine, [], owner=process_owner(), lease_s=settings.lease_s,
+        self.worker = Worker(files.engine, [], owner=owner, lease_s=settings.lease_s,
                              threads=settings.concurrency,
                              may_claim=lambda: self.pause() is None)
         self.emotions = EmotionWork(agents, variants, versions, files, generation, self.limiter,
@@ -92,3 +87,5 @@ class BackgroundWork:
 
     def shutdown(self, wait: bool = False) -> None:
         self.worker.stop(wait=wait)
+        if isinstance(self.limiter, ClusterLimiter):
+            self.limiter.stop()

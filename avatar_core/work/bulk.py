@@ -23,11 +23,12 @@ from ..foundation.errors import NotFound, to_generation_error
 from ..foundation.models import Agent, ItemStatus, Job, JobKind
 from ..foundation.pricing import CallKind
 from ..providers.base import ImageProvider
+from ..storage.cluster import LockSpace
 from ..storage.schema import job_items
 from .budget import BudgetSpent
 from .emotions import EmotionWork, Release
 from .generation import Generation
-from .limiter import AdaptiveLimiter
+from .limiter import Limiter
 from .locks import AgentLocks
 from .queue import Task
 from .retry import RetryPolicy
@@ -63,7 +64,7 @@ class BulkDefaults:
     """The work source for bulk default items, and starting and waiting for their jobs."""
 
     def __init__(self, jobs: Jobs, agents: Agents, versions: AvatarVersions,
-                 generation: Generation, emotions: EmotionWork, limiter: AdaptiveLimiter,
+                 generation: Generation, emotions: EmotionWork, limiter: Limiter,
                  locks: AgentLocks, policy: RetryPolicy, stopping: threading.Event,
                  kick: Callable[[], None], release: Release) -> None:
         self.jobs = jobs
@@ -86,7 +87,7 @@ class BulkDefaults:
 
         With ``batch`` a new job's faces go to the provider's batch API (Gemini only).
         """
-        with self._lock:
+        with self._lock, self.locks.cluster.hold(LockSpace.BULK_START):  # one job, cluster-wide
             job_id = self.jobs.open_job(JobKind.DEFAULTS)
             if job_id is None:
                 if batch:

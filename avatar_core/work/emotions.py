@@ -25,7 +25,7 @@ from ..storage.images import ImageFiles
 from ..storage.schema import emotion_variants
 from .budget import BudgetSpent
 from .generation import Generation, Produced
-from .limiter import AdaptiveLimiter
+from .limiter import Limiter
 from .queue import Task
 from .retry import RetryPolicy
 
@@ -48,7 +48,7 @@ class EmotionWork:
     """The work source for emotion variants."""
 
     def __init__(self, agents: Agents, variants: EmotionVariants, versions: AvatarVersions,
-                 files: ImageFiles, generation: Generation, limiter: AdaptiveLimiter,
+                 files: ImageFiles, generation: Generation, limiter: Limiter,
                  policy: RetryPolicy, stopping: threading.Event, release: Release) -> None:
         self.agents = agents
         self.release = release

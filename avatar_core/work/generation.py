@@ -181,5 +181,5 @@ class Generation:
                 # e.g. the agent was deleted while we generated: leave no orphan blobs behind
                 files.delete_unreferenced(n for n in names.values() if n)
                 raise
-            self.images.changed()
+        self.images.changed()
         return self.versions.get(agent_id, version_id)

@@ -10,13 +10,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from ..foundation.errors import FailureReason, GenerationError, to_generation_error
 
-__all__ = ["AdaptiveLimiter"]
+__all__ = ["AdaptiveLimiter", "Limiter"]
 
 T = TypeVar("T")
+
+
+class Limiter(Protocol):
+    """Runs provider calls within a concurrency limit (this process's, or the cluster's)."""
+
+    def run(self, fn: Callable[[], T]) -> T: ...
 
 
 class AdaptiveLimiter:
