@@ -14,6 +14,12 @@ _MACHINE_ENV = (
     "GOOGLE_GENAI_USE_ENTERPRISE",
     "GOOGLE_GENAI_API_VERSION",
     "GOOGLE_GENAI_HTTP_CLIENT",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
 )
 
 
@@ -22,6 +28,8 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     """Start every test without keys, endpoint overrides or backend switches in the env."""
     for name in _MACHINE_ENV:
         monkeypatch.delenv(name, raising=False)
+    # Without credentials boto3 would ask the cloud's instance metadata address: never in tests.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 # --- services on real SQLite files ---------------------------------------------------------
@@ -85,3 +93,45 @@ def s3_server() -> Iterator[S3Server]:
     own buckets or prefixes on it."""
     with S3Server() as server:
         yield server
+
+
+# --- real servers for several replicas: PostgreSQL -------------------------------------------
+
+import itertools  # noqa: E402
+
+from tests.postgres_server import PostgresServer, postgres_bin  # noqa: E402
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the run; tests take a fresh database each."""
+    if postgres_bin() is None:
+        pytest.fail("PostgreSQL is missing: sudo apt-get install postgresql (scripts/test does)")
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cluster_env(postgres_server: PostgresServer, s3_server: S3Server,
+                monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Settings for replicas sharing a fresh PostgreSQL database and a fresh S3 bucket.
+
+    The AWS credentials go into the environment (boto3's standard chain reads them there), the
+    rest is returned for ``make_service(**cluster_env)`` or a server's environment.
+    """
+    import sqlalchemy as sa
+
+    name = f"replicas_{next(_databases)}"
+    admin = sa.create_engine(postgres_server.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    bucket = s3_server.create_bucket(f"avatars-{name.replace('_', '-')}")
+    for key, value in s3_server.env().items():
+        monkeypatch.setenv(key, value)
+    return {"AVATARS_DATABASE_URL": postgres_server.url.rsplit("/", 1)[0] + f"/{name}",
+            "AVATARS_BLOB_URL": f"s3://{bucket}/avatars",
+            "AWS_ENDPOINT_URL": s3_server.endpoint, "AWS_DEFAULT_REGION": "us-east-1"}

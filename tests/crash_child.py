@@ -9,6 +9,7 @@ Prints "ready" once work has started; never exits on its own in bulk/emotions mo
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -18,12 +19,17 @@ from avatar_core.service import AvatarService
 
 def main() -> None:
     mode, data_dir = sys.argv[1], sys.argv[2]
-    values = {"AVATARS_DATA_DIR": data_dir, "AVATARS_DEMO": "0", "AVATARS_CONCURRENCY": "2"}
+    values = {"AVATARS_DATA_DIR": data_dir, "AVATARS_DEMO": "0", "AVATARS_CONCURRENCY": "2",
+              "AVATARS_REFINE_PROMPT": "off"}
     if mode == "write":
         values["AVATARS_PROVIDER"] = "builtin"
     else:
         values.update({"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": "crash-test-key",
                        "GOOGLE_GEMINI_BASE_URL": sys.argv[3]})
+    # Settings a test adds for several replicas (shared database, bucket, lease length).
+    values.update({k: v for k, v in os.environ.items()
+                   if k.startswith(("AVATARS_DATABASE_URL", "AVATARS_BLOB_URL", "AVATARS_LEASE",
+                                    "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"))})
     service = AvatarService(Settings.from_mapping(values)).start()
     if mode == "write":
         names = [f"agent-{i}" for i in range(3)]

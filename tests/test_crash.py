@@ -24,9 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def start_child(mode: str, data_dir: Path, stub_url: str = "") -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")}
+def start_child(mode: str, data_dir: Path, stub_url: str = "",
+                env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``tests.crash_child`` doing ``mode``; ``env`` adds settings (AVATARS_*, AWS_*)."""
+    env = {**{k: v for k, v in os.environ.items()
+              if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")},
+           **(env or {})}
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.crash_child", mode, str(data_dir), stub_url],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
@@ -39,6 +42,17 @@ def kill(child: subprocess.Popen[str]) -> None:
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)
     assert child.returncode == -signal.SIGKILL
+
+
+def finished_items(database_url: str) -> int:
+    """Bulk items a killed replica had committed, read from the shared database."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(job_items)
+                                   .where(job_items.c.status == "done")) or 0)
+    finally:
+        engine.dispose()
 
 
 def finished_at_kill(data_dir: Path) -> tuple[int, int]:
