@@ -21,13 +21,30 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
-__all__ = ["LiveServer", "free_port"]
+__all__ = ["LiveServer", "free_port", "request"]
 
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def request(port: int, method: str, path: str, body: Any = None,
+            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """(status, lower-cased headers, body) from 127.0.0.1:``port``; a JSON body when given."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        payload = json.dumps(body).encode() if body is not None else None
+        sent = {**(headers or {})}
+        if payload is not None:
+            sent["Content-Type"] = "application/json"
+        connection.request(method, path, body=payload, headers=sent)
+        response = connection.getresponse()
+        return (response.status, {k.lower(): v for k, v in response.getheaders()},
+                response.read())
+    finally:
+        connection.close()
 
 
 class LiveServer:
@@ -39,8 +56,9 @@ class LiveServer:
         self.data_dir = data_dir
         clean = {key: value for key, value in os.environ.items()
                  if not key.startswith(("AVATARS_", "GEMINI_", "GOOGLE_"))}
-        clean.update(AVATARS_DATA_DIR=str(data_dir), AVATARS_PROVIDER="builtin",
-                     AVATARS_DEMO="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **env)
+        clean.update({"AVATARS_DATA_DIR": str(data_dir), "AVATARS_PROVIDER": "builtin",
+                      "AVATARS_DEMO": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+                      **env})
         self.log_path = log_path
         self.log = log_path.open("wb")
         self.process = subprocess.Popen(
@@ -52,18 +70,7 @@ class LiveServer:
     def request(self, method: str, path: str, body: Any = None,
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         """(status, lower-cased headers, body); a JSON body when ``body`` is given."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            payload = json.dumps(body).encode() if body is not None else None
-            sent = {**(headers or {})}
-            if payload is not None:
-                sent["Content-Type"] = "application/json"
-            connection.request(method, path, body=payload, headers=sent)
-            response = connection.getresponse()
-            return (response.status, {k.lower(): v for k, v in response.getheaders()},
-                    response.read())
-        finally:
-            connection.close()
+        return request(self.port, method, path, body, headers)
 
     def get(self, path: str) -> tuple[int, bytes]:
         status, _, body = self.request("GET", path)
