@@ -1,6 +1,8 @@
 """Serving avatars: GET /api/agents/{name}/avatar (200 and 304) vs a plain Starlette FileResponse.
 
-Run: ``.venv/bin/python bench/serve.py [--seconds 3] [--clients 16]``. One avatar is generated
+Run: ``.venv/bin/python bench/serve.py [--seconds 3] [--clients 16] [--cluster]``. With
+``--cluster`` the service runs as one replica of several would: PostgreSQL and an S3 store
+(SeaweedFS), both started by the bench, the cache-epoch watcher running. One avatar is generated
 with the built-in provider into a temp data dir; then two uvicorn servers run in subprocesses on
 free loopback ports: ours (``create_api`` over a service with that avatar hot in memory) and the
 baseline (a Starlette route answering ``FileResponse`` on the same display WebP file). A load
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import socket
 import statistics
@@ -36,14 +40,20 @@ AGENT = "atlas"
 # --- the two servers (run in subprocesses) --------------------------------------------------
 
 
+def settings(data_dir: str) -> dict[str, str]:
+    """The service's settings: a SQLite file, or the cluster's (``--cluster``, via the env)."""
+    extra = json.loads(os.environ.get("AVATARS_BENCH_SETTINGS", "{}"))
+    return {"AVATARS_DATA_DIR": data_dir, "AVATARS_DEMO": "0", "AVATARS_PROVIDER": "builtin",
+            **extra}
+
+
 def serve(kind: str, port: int, data_dir: str) -> None:
     import uvicorn
 
     from avatar_core.foundation.config import Settings
     from avatar_core.service import AvatarService
 
-    service = AvatarService(Settings.from_mapping({
-        "AVATARS_DATA_DIR": data_dir, "AVATARS_DEMO": "0", "AVATARS_PROVIDER": "builtin"}))
+    service = AvatarService(Settings.from_mapping(settings(data_dir)))
     service.start(resume=False)
     if kind == "ours":
         from avatar_api import create_api
@@ -57,7 +67,8 @@ def serve(kind: str, port: int, data_dir: str) -> None:
 
         version = service.current_version(AGENT)
         assert version is not None
-        path = service.blobs.path(version.display_blob)
+        path = Path(data_dir) / "baseline.webp"  # the same bytes as a plain local file
+        path.write_bytes(service.blobs.read(version.display_blob))
 
         async def avatar(_request: object) -> FileResponse:
             return FileResponse(path, media_type="image/webp")
@@ -142,8 +153,7 @@ def prepare(data_dir: str) -> tuple[str, str, int]:
     from avatar_core.foundation.config import Settings
     from avatar_core.service import AvatarService
 
-    service = AvatarService(Settings.from_mapping({
-        "AVATARS_DATA_DIR": data_dir, "AVATARS_DEMO": "0", "AVATARS_PROVIDER": "builtin"}))
+    service = AvatarService(Settings.from_mapping(settings(data_dir)))
     service.start(resume=False)
     service.work.shutdown()
     service.register_agent(AGENT)
@@ -155,10 +165,32 @@ def prepare(data_dir: str) -> tuple[str, str, int]:
     return url, f'"{image.digest}"', len(image.data)
 
 
+def start_cluster(stack: contextlib.ExitStack) -> dict[str, str]:
+    """PostgreSQL and SeaweedFS for the bench (the test suite's own servers); their settings."""
+    import sqlalchemy as sa
+
+    from tests.postgres_server import PostgresServer
+    from tests.s3_server import S3Server
+
+    postgres = PostgresServer()
+    stack.callback(postgres.stop)
+    s3 = stack.enter_context(S3Server())
+    os.environ.update(s3.env(), AWS_EC2_METADATA_DISABLED="true")
+    engine = sa.create_engine(postgres.url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text('CREATE DATABASE "serve_bench"'))
+    engine.dispose()
+    return {"AVATARS_DATABASE_URL": postgres.url.rsplit("/", 1)[0] + "/serve_bench",
+            "AVATARS_BLOB_URL": f"s3://{s3.create_bucket('serve-bench')}/avatars",
+            "AWS_ENDPOINT_URL": s3.endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--cluster", action="store_true",
+                        help="serve as one replica: PostgreSQL + S3 (SeaweedFS)")
     parser.add_argument("--serve", choices=["ours", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -167,7 +199,10 @@ def main() -> None:
         serve(args.serve, args.port, args.data)
         return
 
-    with tempfile.TemporaryDirectory(prefix="avatars-bench-") as data_dir:
+    with contextlib.ExitStack() as stack:
+        if args.cluster:
+            os.environ.update(AVATARS_BENCH_SETTINGS=json.dumps(start_cluster(stack)))
+        data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="avatars-bench-"))
         url, etag, size = prepare(data_dir)
         ours, ours_port = start("ours", data_dir)
         base, base_port = start("baseline", data_dir)
@@ -188,8 +223,9 @@ def main() -> None:
                 process.terminate()
                 process.wait(timeout=10)
 
-    print(f"avatar: {size} bytes WebP; {args.clients} clients, {args.seconds:g} s per case, "
-          f"loopback, {os.cpu_count()} cores")
+    where = "PostgreSQL + S3 (SeaweedFS)" if args.cluster else "SQLite + local files"
+    print(f"avatar: {size} bytes WebP from {where}; {args.clients} clients, "
+          f"{args.seconds:g} s per case, loopback, {os.cpu_count()} cores")
     print(f"{'case':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for label, row in rows.items():
         print(f"{label:<28}{row['rps']:>10.0f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")

@@ -21,7 +21,6 @@ libwebp allocates the whole canvas as soon as its decoder is created.
 from __future__ import annotations
 
 import io
-import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,6 +36,13 @@ from PIL import (
 )
 
 from .errors import FailureReason, GenerationError, InvalidInput
+from .image_formats import (
+    ACCEPTED_MIME_TYPES,
+    ACCEPTED_NAMES,
+    sniff_mime,
+    unaccepted_message,
+    webp_canvas_size,
+)
 from .limits import MAX_PIXELS, MAX_UPLOAD_BYTES
 from .webp import (
     DISPLAY_TARGET_SSIM,
@@ -83,9 +89,6 @@ Pillow's own bomb warning further down the line.
 DISPLAY_MAX_SIDE = 512
 """Display images are at most this many pixels on their longest side (DESIGN: Display images)."""
 
-ACCEPTED_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
-_ACCEPTED_NAMES = "PNG, JPEG, WebP or GIF"
-
 _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
     "image/png": PngImagePlugin.PngImageFile,
     "image/jpeg": JpegImagePlugin.JpegImageFile,
@@ -93,45 +96,10 @@ _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
     "image/webp": WebPImagePlugin.WebPImageFile,
 }
 
-# Other image formats we recognise only to say "that format is not accepted" instead of
-# "not an image"; we never hand them to a decoder.
-_REFUSED_FORMATS: tuple[tuple[bytes, int, str], ...] = (
-    (b"BM", 0, "BMP"),
-    (b"II*\x00", 0, "TIFF"),
-    (b"MM\x00*", 0, "TIFF"),
-    (b"\x00\x00\x01\x00", 0, "ICO"),
-    (b"8BPS", 0, "PSD"),
-    (b"ftypavif", 4, "AVIF"),
-    (b"ftypheic", 4, "HEIC"),
-    (b"ftypheix", 4, "HEIC"),
-    (b"ftypmif1", 4, "HEIF"),
-    (b"\xff\x0a", 0, "JPEG XL"),
-    (b"\x00\x00\x00\x0cJXL ", 0, "JPEG XL"),
-    (b"\x00\x00\x00\x0cjP  ", 0, "JPEG 2000"),
-    (b"qoif", 0, "QOI"),
-)
-
 _ALPHA_FLOOR = 64
 """Pixels more transparent than this (0–255) do not count towards the palette."""
 
 _PALETTE_SAMPLE_SIDE = 64
-
-
-def sniff_mime(data: bytes) -> str:
-    """The image type named by the magic bytes, or ``application/octet-stream``.
-
-    Used both to pick a decoder and to label files we serve, so it never trusts anything
-    but the content itself.
-    """
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "application/octet-stream"
 
 
 def validate_upload(
@@ -300,9 +268,9 @@ def _open_lazily(data: bytes, *, max_pixels: int | None) -> Iterator[ImageFile.I
     mime = sniff_mime(data)
     opener = _OPENERS.get(mime)
     if opener is None:
-        raise InvalidInput(_unaccepted_message(data))
+        raise InvalidInput(unaccepted_message(data))
     if mime == "image/webp" and max_pixels is not None:
-        canvas = _webp_canvas_size(data)
+        canvas = webp_canvas_size(data)
         if canvas is not None and canvas[0] * canvas[1] > max_pixels:
             raise _too_many_pixels(canvas, max_pixels)
     try:
@@ -314,7 +282,7 @@ def _open_lazily(data: bytes, *, max_pixels: int | None) -> Iterator[ImageFile.I
         ) from exc
     except Exception as exc:  # header parsing of hostile input: the same zoo as in _decode
         raise InvalidInput(
-            f"The file is not a valid {_ACCEPTED_NAMES} image (truncated or corrupt header)"
+            f"The file is not a valid {ACCEPTED_NAMES} image (truncated or corrupt header)"
         ) from exc
     try:
         width, height = image.size
@@ -323,22 +291,6 @@ def _open_lazily(data: bytes, *, max_pixels: int | None) -> Iterator[ImageFile.I
         yield image
     finally:
         image.close()
-
-
-def _webp_canvas_size(data: bytes) -> tuple[int, int] | None:
-    """The canvas size declared by a WebP header (simple lossy, lossless or extended)."""
-    chunk = data[12:16]
-    if chunk == b"VP8X" and len(data) >= 30:
-        width = int.from_bytes(data[24:27], "little") + 1
-        height = int.from_bytes(data[27:30], "little") + 1
-        return width, height
-    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    return None
 
 
 def _normalise(image: Image.Image) -> Image.Image:
@@ -391,13 +343,6 @@ def _encode_png(image: Image.Image) -> bytes:
 
 
 # --- messages -------------------------------------------------------------------------------
-
-
-def _unaccepted_message(data: bytes) -> str:
-    for magic, offset, name in _REFUSED_FORMATS:
-        if data[offset : offset + len(magic)] == magic:
-            return f"{name} images are not accepted; upload a {_ACCEPTED_NAMES} image"
-    return f"The file is not a {_ACCEPTED_NAMES} image"
 
 
 def _too_many_pixels(size: tuple[int, int], max_pixels: int | None) -> InvalidInput:
