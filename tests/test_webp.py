@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import itertools
 import math
-from collections.abc import Callable
 
 import corpus
 import numpy as np
@@ -21,9 +20,6 @@ from avatar_core.foundation import webp
 from avatar_core.foundation.imaging import (
     DISPLAY_MAX_SIDE,
     DISPLAY_TARGET_SSIM,
-    DISPLAY_TARGETS,
-    FLAT_ART_TARGET_SSIM,
-    DisplayContent,
     provider_outputs,
     to_display_webp,
 )
@@ -57,7 +53,7 @@ def _face(size: int = 256) -> Image.Image:
 
 def _score_at(image: Image.Image, quality: int, method: int) -> float:
     with Image.open(io.BytesIO(webp.encode_webp(image, quality, method))) as decoded:
-        return ssim(webp.viewed_pixels(image), webp.viewed_pixels(decoded))
+        return ssim(webp.viewed_luma(image), webp.viewed_luma(decoded))
 
 
 def _pixels(data: bytes) -> NDArray[np.uint8]:
@@ -170,16 +166,14 @@ def test_search_settles_typical_photographs_in_a_few_probes() -> None:
 # --- encoding at a target -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("build", "target"),
-    [(_photo_like, DISPLAY_TARGET_SSIM), (_face, FLAT_ART_TARGET_SSIM)],
-    ids=["photo-like", "built-in face"],
-)
+# The synthetic photograph reaches 0.95 at the floor under luma SSIM; stricter targets make the
+# search do real work above it.
+@pytest.mark.parametrize("target", [0.98, 0.99])
 @pytest.mark.parametrize("effort", list(webp.Effort))
 def test_chosen_quality_is_the_lowest_that_meets_the_target(
-    build: Callable[[], Image.Image], target: float, effort: webp.Effort
+    target: float, effort: webp.Effort
 ) -> None:
-    image = build()
+    image = _photo_like()
     result = webp.encode_at_target(image, target=target, effort=effort)
     method = webp.WEBP_METHOD[effort]
     assert webp.QUALITY_FLOOR < result.quality < webp.QUALITY_CEILING  # a real search
@@ -259,22 +253,28 @@ def test_alpha_survives_exactly() -> None:
         assert decoded[5, 5, 3] == 128 and decoded[0, 299, 3] == 0
 
 
-def test_flat_art_gets_its_own_higher_target() -> None:
+def test_built_in_faces_reach_the_target_at_the_floor() -> None:
     face = _face()
-    at_photo_target = webp.encode_at_target(face, target=DISPLAY_TARGET_SSIM)
-    assert at_photo_target.quality == webp.QUALITY_FLOOR  # mean SSIM cannot see its loss
-    flat_art = DISPLAY_TARGETS[DisplayContent.FLAT_ART]
-    own = webp.encode_at_target(face, target=flat_art.ssim, first_guess=flat_art.first_guess)
-    assert own.quality > at_photo_target.quality
-    assert own.ssim is not None and own.ssim >= FLAT_ART_TARGET_SSIM
-    assert to_display_webp(_png(face), content="flat_art") == own.data
-    assert to_display_webp(_png(face)) == at_photo_target.data
+    result = webp.encode_at_target(face, target=DISPLAY_TARGET_SSIM)
+    assert result.quality == webp.QUALITY_FLOOR  # flat art: luma SSIM passes at any quality
+    assert result.ssim is not None and result.ssim >= DISPLAY_TARGET_SSIM
+    assert to_display_webp(_png(face)) == result.data
+
+
+def test_the_floor_keeps_colour_that_luma_ssim_cannot_see() -> None:
+    # A fine red-on-blue pattern: luma barely changes, colour is what it is made of.
+    stripes = np.zeros((64, 64, 3), np.uint8)
+    stripes[..., 2] = 160
+    stripes[::2, :, 0], stripes[::2, :, 2] = 200, 40
+    image = Image.fromarray(stripes, "RGB")
+    result = webp.encode_at_target(image, target=DISPLAY_TARGET_SSIM)
+    assert result.quality >= webp.QUALITY_FLOOR == 50
 
 
 def test_the_first_guess_changes_the_cost_of_a_search_not_its_promise() -> None:
-    face = _face()
-    for first_guess in (31, 52, 78, 99):
-        result = webp.encode_at_target(face, target=FLAT_ART_TARGET_SSIM, first_guess=first_guess)
-        assert result.ssim is not None and result.ssim >= FLAT_ART_TARGET_SSIM
+    image = _photo_like()
+    for first_guess in (51, 55, 78, 99):
+        result = webp.encode_at_target(image, target=0.99, first_guess=first_guess)
+        assert result.ssim is not None and result.ssim >= 0.99
         method = webp.WEBP_METHOD[webp.Effort.INTERACTIVE]
-        assert _score_at(face, result.quality - 1, method) < FLAT_ART_TARGET_SSIM
+        assert _score_at(image, result.quality - 1, method) < 0.99

@@ -44,27 +44,16 @@ from .image_formats import (
     webp_canvas_size,
 )
 from .limits import MAX_PIXELS, MAX_UPLOAD_BYTES
-from .webp import (
-    DISPLAY_TARGET_SSIM,
-    DISPLAY_TARGETS,
-    FLAT_ART_TARGET_SSIM,
-    DisplayContent,
-    DisplayContentName,
-    Effort,
-    EffortName,
-    encode_at_target,
-)
+from .webp import DISPLAY_TARGET_SSIM, Effort, EffortName, encode_at_target
 
 __all__ = [
     "ACCEPTED_MIME_TYPES",
     "DISPLAY_MAX_SIDE",
     "DISPLAY_TARGET_SSIM",
-    "FLAT_ART_TARGET_SSIM",
     "MAX_PIXELS",
     "MAX_UPLOAD_BYTES",
     "PROVIDER_MAX_BYTES",
     "PROVIDER_MAX_PIXELS",
-    "DisplayContent",
     "Effort",
     "decode_provider_image",
     "image_size",
@@ -129,7 +118,6 @@ def provider_outputs(
     max_side: int = DISPLAY_MAX_SIDE,
     *,
     effort: Effort | EffortName = Effort.INTERACTIVE,
-    content: DisplayContent | DisplayContentName = DisplayContent.PHOTO,
 ) -> tuple[bytes, bytes]:
     """(reference PNG, display WebP) from a provider's answer, decoding it only once.
 
@@ -140,7 +128,7 @@ def provider_outputs(
     image = _decode_provider(data)
     as_is = data.startswith(b"\x89PNG\r\n\x1a\n") and image.mode in ("RGB", "RGBA")
     reference = data if as_is else _encode_png(image)
-    return reference, _encode_webp(image.copy(), max_side, Effort(effort), DisplayContent(content))
+    return reference, _encode_webp(image.copy(), max_side, Effort(effort))
 
 
 def to_display_webp(
@@ -148,13 +136,11 @@ def to_display_webp(
     max_side: int = DISPLAY_MAX_SIDE,
     *,
     effort: Effort | EffortName = Effort.INTERACTIVE,
-    content: DisplayContent | DisplayContentName = DisplayContent.PHOTO,
 ) -> bytes:
     """Shrink any decodable image to a WebP of at most ``max_side`` on its longest side.
 
     Display images are what browsers fetch over and over, so they are small and lossy: the
-    lowest quality whose SSIM against the shrunk image reaches the target for ``content``
-    (``DISPLAY_TARGET_SSIM``, or ``FLAT_ART_TARGET_SSIM`` for the built-in renderer's faces).
+    lowest quality whose luma SSIM against the shrunk image reaches ``DISPLAY_TARGET_SSIM``.
     ``effort`` is who waits: "background" (nobody: emotion variants, bulk defaults) buys files
     a few per cent smaller with about twice the encoder time. Alpha is kept because avatars
     may be cut out. Never upscales: a small image stays small. The output is a pure function
@@ -163,7 +149,7 @@ def to_display_webp(
     if max_side < 1:
         raise ValueError("max_side must be positive")
     image = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
-    return _encode_webp(image, max_side, Effort(effort), DisplayContent(content))
+    return _encode_webp(image, max_side, Effort(effort))
 
 
 def _decode_provider(data: bytes) -> Image.Image:
@@ -175,14 +161,10 @@ def _decode_provider(data: bytes) -> Image.Image:
         ) from exc
 
 
-def _encode_webp(
-    image: Image.Image, max_side: int, effort: Effort, content: DisplayContent
-) -> bytes:
+def _encode_webp(image: Image.Image, max_side: int, effort: Effort) -> bytes:
     """Shrink in place (reduce() first, then LANCZOS: fast and sharp), then encode at the target."""
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    target = DISPLAY_TARGETS[content]
-    return encode_at_target(
-        image, target=target.ssim, effort=effort, first_guess=target.first_guess).data
+    return encode_at_target(image, target=DISPLAY_TARGET_SSIM, effort=effort).data
 
 
 def palette(data: bytes, count: int = 3) -> list[tuple[int, int, int]]:

@@ -4,18 +4,15 @@ A fixed quality is wrong both ways: too high for smooth images (bytes nobody can
 for detailed ones (visible loss). So each image is encoded at a few qualities, each candidate is
 decoded and measured against the source, and the lowest quality that meets the target wins.
 
-The measure is SSIM as scikit-image computes it with its defaults (see ``ssim``), per RGB
-channel and averaged.
-
-Per channel, not luma only, because luma-only SSIM is too forgiving where it matters to us.
-Measured on the photographs of ``bench/webp.py`` (method 6): luma SSIM reaches 0.95 at quality
-20 on the rocket, where the red of its logo is gone and the tower is smeared, and at quality 37
-on the astronaut, whose skin turns plastic — a flat sky or backdrop dominates the mean, and
-luma cannot see colour at all. Averaging SSIM over Y, Cb and Cr planes is nearly as lax: the
-chroma planes have so little contrast that the constant C2 dominates them. Per RGB channel
-the same photographs land at quality 77–87, where we see no loss even at 2× zoom. The price:
-WebP always halves chroma resolution, which per-channel SSIM counts at every quality, so an
-image whose colour lives in fine detail needs a high quality (the rocket: SSIM 0.965 at 100).
+The measure is SSIM as Wang et al. defined it — on luma (ITU-R 601 Y, as Pillow converts) —
+computed the way scikit-image does with its defaults (see ``ssim``). Luma is where the eye
+looks for detail (the reason every lossy codec halves chroma resolution), so it is the measure
+codec comparisons report. On its own it is too forgiving of colour in fine detail: at quality
+20 the red of the rocket's logo in ``bench/webp.py`` is gone while luma SSIM still says 0.95.
+``QUALITY_FLOOR`` (50) closes that gap: at 50 and above we see no colour loss at display size
+(and barely any at 2× zoom). Per-channel RGB SSIM was tried first; it charges WebP's halved
+chroma at every quality, so detailed photographs then need quality 85–87 and cost as much as
+the fixed recipe they replace. The bench prints both measures for every image.
 
 Transparent pixels are compared as a viewer sees them over black (colour premultiplied by
 alpha): libwebp may rewrite the colour under fully transparent pixels, and alpha itself is
@@ -29,7 +26,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,38 +35,30 @@ from PIL import Image
 from .ssim import SSIM_WINDOW, SsimReference
 
 __all__ = [
-    "DISPLAY_TARGETS",
     "DISPLAY_TARGET_SSIM",
     "FIRST_GUESS",
-    "FLAT_ART_TARGET_SSIM",
     "QUALITY_CEILING",
     "QUALITY_FLOOR",
     "WEBP_METHOD",
-    "DisplayContent",
-    "DisplayContentName",
-    "DisplayTarget",
     "Effort",
     "EffortName",
     "TargetedWebp",
     "encode_at_target",
     "encode_webp",
     "lowest_passing",
+    "viewed_luma",
     "viewed_pixels",
 ]
 
-QUALITY_FLOOR = 30
-"""Never encode below this, whatever SSIM says: on the built-in renderer's flat art SSIM passes
-0.95 at quality 20 and below, where the glasses and eyes are visibly blurred."""
+QUALITY_FLOOR = 50
+"""Never encode below this, whatever SSIM says: luma SSIM cannot see colour, and below ~50
+fine coloured detail (a logo, the built-in faces' glowing eyes) visibly loses its colour."""
 
 QUALITY_CEILING = 100
 """The highest quality tried; an image that misses the target even there is encoded at it."""
 
-FIRST_GUESS = 78
-"""Where a search starts unless told otherwise: photographs land at quality 77–87."""
-
-_FLAT_ART_FIRST_GUESS = 52
-"""The built-in renderer's faces land at quality 39–59 (at their own target, below)."""
-
+FIRST_GUESS = 55
+"""Where a search starts unless told otherwise: photographs land at quality 50–65."""
 
 class Effort(StrEnum):
     """How much encoder time an image may cost, by whether someone is waiting for it."""
@@ -87,42 +76,10 @@ it only where nobody waits. Method 2 encodes twice as fast as 4, but its search 
 probes and its files were 13 % larger, so it bought no time."""
 
 DISPLAY_TARGET_SSIM = 0.95
-"""Each display image is encoded at the lowest WebP quality whose SSIM (per RGB channel)
-against the resampled source reaches this. Measured on photographs: 0.68–1.08× the
-bytes of a fixed quality 85, which itself misses 0.95 on some (``bench/webp.py``)."""
-
-FLAT_ART_TARGET_SSIM = 0.97
-"""The target for the built-in renderer's flat art. Its large flat areas score SSIM ≈ 1 at any
-quality and dominate the mean: at 0.95 every face we measured landed on the quality floor with
-visibly washed-out eyes and glasses; at 0.97 faces land at quality 39–59 and look clean, at
-about 0.56× the bytes of a fixed quality 85."""
-
-
-class DisplayContent(StrEnum):
-    """What a display image shows, which decides its SSIM target."""
-
-    PHOTO = "photo"
-    """Provider answers and uploads: photographs and painterly illustrations."""
-    FLAT_ART = "flat_art"
-    """The built-in renderer's faces: flat colour, hard anti-aliased edges."""
-
-
-DisplayContentName = Literal["photo", "flat_art"]
-
-
-class DisplayTarget(NamedTuple):
-    """The SSIM a display image must reach, and the quality its search tries first."""
-
-    ssim: float
-    first_guess: int
-
-
-DISPLAY_TARGETS = {
-    DisplayContent.PHOTO: DisplayTarget(DISPLAY_TARGET_SSIM, FIRST_GUESS),
-    DisplayContent.FLAT_ART: DisplayTarget(FLAT_ART_TARGET_SSIM, _FLAT_ART_FIRST_GUESS),
-}
-"""Any first guess finds a valid answer; one close to where such images land, in fewer encodes
-(measured on 24 face encodes: 3.8 probes on average starting at 52, 5.8 starting at 78)."""
+"""Each display image is encoded at the lowest WebP quality (not below the floor) whose luma
+SSIM against the resampled source reaches this. Measured by ``bench/webp.py``: photographs at
+quality 50–62, about half the bytes of a fixed quality 85; the built-in renderer's flat faces
+reach it at the floor (luma SSIM ≈ 0.985 there), so they need no target of their own."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +92,11 @@ class TargetedWebp:
     """SSIM of ``data`` against the source; None for an image too small to measure."""
     probes: int
     """How many qualities were encoded to find this one."""
+
+
+def viewed_luma(image: Image.Image) -> NDArray[np.uint8]:
+    """H×W luma of the image as a viewer sees it over black (what the search measures)."""
+    return np.asarray(Image.fromarray(viewed_pixels(image)).convert("L"))
 
 
 def viewed_pixels(image: Image.Image) -> NDArray[np.uint8]:
@@ -176,13 +138,13 @@ def encode_at_target(
     method = WEBP_METHOD[Effort(effort)]
     if min(image.size) < SSIM_WINDOW:
         return TargetedWebp(encode_webp(image, ceiling, method), ceiling, None, probes=1)
-    reference = SsimReference(viewed_pixels(image))
+    reference = SsimReference(viewed_luma(image))
     probes: dict[int, tuple[bytes, float]] = {}
 
     def measure(quality: int) -> float:
         data = encode_webp(image, quality, method)
         with Image.open(io.BytesIO(data)) as decoded:
-            score = reference.score(viewed_pixels(decoded))
+            score = reference.score(viewed_luma(decoded))
         probes[quality] = (data, score)
         return score
 

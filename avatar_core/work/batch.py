@@ -116,7 +116,7 @@ class BatchDefaults:
                     self.jobs.settle(item, ItemStatus.SKIPPED,
                                      message="agent was deleted or has a custom avatar now")
                     return
-                produced = self.generation.checked(image, background=True, flat_art=False)
+                produced = self.generation.checked(image, background=True)
                 self.generation.commit(item.agent_id, (provider.name, provider.model),
                                        self.generation.default_request(agent, target), produced,
                                        None, is_default=True, fingerprint=target.fingerprint)

@@ -18,7 +18,7 @@ from ..domain.defaults import DefaultTarget
 from ..domain.versions import AvatarVersions, NewVersion
 from ..foundation import imaging
 from ..foundation.errors import GenerationError, NotFound
-from ..foundation.imaging import DisplayContent, Effort
+from ..foundation.imaging import Effort
 from ..foundation.keys import digest, seed_for
 from ..foundation.models import PICTURE, Agent, AvatarVersion
 from ..foundation.pricing import REFINE_PRICE_USD, CallKind, Price, image_price
@@ -146,15 +146,13 @@ class Generation:
             return paid() if run is None else run(paid)
 
         image = call_with_retry(attempt, policy)
-        return self.checked(image, background=run is not None,
-                            flat_art=provider.name == "builtin")
+        return self.checked(image, background=run is not None)
 
     @staticmethod
-    def checked(image: GeneratedImage, *, background: bool, flat_art: bool) -> Produced:
+    def checked(image: GeneratedImage, *, background: bool) -> Produced:
         """A provider's image decoded for real: the reference, and the display WebP."""
         reference, display = imaging.provider_outputs(
-            image.data, effort=Effort.BACKGROUND if background else Effort.INTERACTIVE,
-            content=DisplayContent.FLAT_ART if flat_art else DisplayContent.PHOTO)
+            image.data, effort=Effort.BACKGROUND if background else Effort.INTERACTIVE)
         return Produced(reference, display)
 
     def commit(self, agent_id: int, made_by: tuple[str, str], request: ImageRequest,
