@@ -70,7 +70,6 @@ GC_GRACE_S = 3600.0
 elsewhere: start-up garbage collection leaves it for a later start."""
 
 
-
 class AvatarService:
     """Agents, avatars, versions, emotions, background work, tokens and saved settings."""
 
