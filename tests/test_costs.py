@@ -284,9 +284,9 @@ def test_a_spent_budget_is_429_with_retry_after_and_who_can_raise_it(gemini, stu
 
 
 def test_a_refinement_is_reserved_too_and_a_spent_budget_stops_it_first(gemini, stub):
-    # room for one image and its refinement, not for a second refinement
+    # room for one image and its refinement, then for two more refinements but no image
     service = gemini(AVATARS_REFINE_PROMPT="on",
-                     AVATARS_DAILY_BUDGET_USD=str(FLASH + REFINE_PRICE_USD))
+                     AVATARS_DAILY_BUDGET_USD=str(FLASH + 3 * REFINE_PRICE_USD))
     service.work.shutdown()
     register(service, "atlas")
     service.generate("atlas", "a brass robot")
@@ -295,6 +295,7 @@ def test_a_refinement_is_reserved_too_and_a_spent_budget_stops_it_first(gemini, 
         service.generate("atlas", "a copper robot")
     assert refused.value.reason is FailureReason.RATE_LIMITED
     assert stub.calls == 2  # one text call, one image call; nothing for the refused one
+    assert len(ledger(service)) == 2  # no refinement paid for an image that cannot follow
 
 
 # --- the daily budget: background work pauses and resumes ------------------------------------
