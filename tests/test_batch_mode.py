@@ -328,21 +328,25 @@ def test_a_batch_waits_for_a_budget_that_cannot_pay_for_it(gemini, stub):
     assert stub.batches.created == [] and stored_batch_name(service, job_id) is None
     assert not service.job(job_id).finished
 
+    assert service.work.batch.waiting_cost() == pytest.approx(3 * HALF)
+
     service.set_daily_budget(1.0)
     job = wait_finished(service, job_id)
+    assert service.work.batch.waiting_cost() == 0.0
     assert (job.status, job.generated) == (JobStatus.DONE, 3)
     assert only_batch(stub).source == "inline" and face_calls(stub) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BackgroundWork.pause() prices only one normal call, "
-                   "not the batch waiting to be submitted (see the report)")
+@pytest.mark.xfail(strict=True, reason="BackgroundWork.pause() prices one normal call, not "
+                   "BatchDefaults.waiting_cost() (background.py is outside this branch)")
 def test_a_batch_waiting_for_the_budget_shows_as_paused(gemini, stub):
     service = gemini(AVATARS_DAILY_BUDGET_USD=str(2 * HALF))
     register(service, *AGENTS)
     job_id = service.generate_defaults(batch=True).id
     wait_until(service.work.idle)
     job = service.job(job_id)
-    assert job.status is JobStatus.PAUSED and job.paused_reason
+    assert job.status is JobStatus.PAUSED
+    assert "less than the next step's $0.06" in (job.paused_reason or "")
 
 
 def test_a_batch_result_for_an_agent_that_got_a_custom_avatar_meanwhile_is_not_kept(gemini, stub):

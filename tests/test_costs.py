@@ -350,6 +350,22 @@ def test_paused_work_resumes_by_itself_the_next_utc_day(gemini, stub):
     assert service.spend().spent_today <= 2 * FLASH + 1e-9
 
 
+def test_a_pause_says_whether_the_budget_is_spent_or_too_small_for_the_next_step(gemini):
+    service = gemini(AVATARS_REFINE_PROMPT="off", AVATARS_DAILY_BUDGET_USD="0.10")
+    service.work.shutdown()
+    register(service, "atlas")
+    service.generate("atlas", "a brass robot")
+    assert service.budget.pause(0.05) is None
+    short = service.budget.pause(0.08)
+    assert short is not None
+    assert short.reason == ("The daily budget of $0.10 has $0.06 left today, less than the "
+                            "next step's $0.08")
+    service.set_daily_budget(FLASH)
+    spent = service.budget.pause(FLASH)
+    assert spent is not None and spent.reason == (
+        "The daily budget of $0.04 is spent ($0.04 today)")
+
+
 # --- spend by kind ---------------------------------------------------------------------------
 
 

@@ -52,6 +52,19 @@ class BatchDefaults:
         return [Task(jobs, {"id": job_id}, lambda job_id=job_id: self._step(job_id))  # type: ignore[misc]
                 for job_id in self.jobs.claim_batches(owner, lease_s, limit)]
 
+    def waiting_cost(self) -> float:
+        """What the batches not submitted yet will cost at batch price (0.0 with none).
+
+        A batch is submitted whole or not at all, so background work is paused while this
+        does not fit the day's budget, not merely while one normal call would not.
+        """
+        waiting = sum(len(self.jobs.batch_items(job_id)) for job_id in self.jobs.open_ids()
+                      if self.jobs.batch_name(job_id) is None)
+        provider = self.generation.providers.active_or_none() if waiting else None
+        if provider is None:
+            return 0.0
+        return waiting * self.generation.price_of(provider, batch=True).usd
+
     def _step(self, job_id: int) -> None:
         later = utcnow() + timedelta(seconds=self.poll_s)
         submitted: str | None = None

@@ -164,8 +164,12 @@ class Budget:
             spent = self._spent_since(conn, _day_start(now))
         if spent + next_cost <= limit + _EPSILON:
             return None
-        return Pause(f"The daily budget of ${limit:.2f} is spent (${spent:.2f} today)",
-                     next_midnight(now))
+        if spent + _EPSILON >= limit:
+            reason = f"The daily budget of ${limit:.2f} is spent (${spent:.2f} today)"
+        else:  # e.g. a whole batch waits for more than what is left
+            reason = (f"The daily budget of ${limit:.2f} has ${limit - spent:.2f} left today, "
+                      f"less than the next step's ${next_cost:.2f}")
+        return Pause(reason, next_midnight(now))
 
     def summary(self) -> Spend:
         now = utcnow()
