@@ -17,7 +17,7 @@ from datetime import timedelta
 from ..domain.agents import Agents
 from ..domain.jobs import ClaimedItem, Jobs
 from ..foundation.clock import utcnow
-from ..foundation.errors import AvatarError, NotFound
+from ..foundation.errors import AvatarError, GenerationError, NotFound
 from ..foundation.models import ItemStatus
 from ..foundation.pricing import CallKind
 from ..providers.base import BatchImageProvider, BatchItem, BatchStatus, GeneratedImage
@@ -52,9 +52,23 @@ class BatchDefaults:
         return [Task(jobs, {"id": job_id}, lambda job_id=job_id: self._step(job_id))  # type: ignore[misc]
                 for job_id in self.jobs.claim_batches(owner, lease_s, limit)]
 
+    def waiting_cost(self) -> float:
+        """What the batches not submitted yet will cost at batch price (0.0 with none).
+
+        A batch is submitted whole or not at all, so background work is paused while this
+        does not fit the day's budget, not merely while one normal call would not.
+        """
+        waiting = sum(len(self.jobs.batch_items(job_id)) for job_id in self.jobs.open_ids()
+                      if self.jobs.batch_name(job_id) is None)
+        provider = self.generation.providers.active_or_none() if waiting else None
+        if provider is None:
+            return 0.0
+        return waiting * self.generation.price_of(provider, batch=True).usd
+
     def _step(self, job_id: int) -> None:
         later = utcnow() + timedelta(seconds=self.poll_s)
-        submitted = None
+        submitted: str | None = None
+        name: str | None = None
         try:
             provider = self.batches()
             name = self.jobs.batch_name(job_id)
@@ -66,10 +80,17 @@ class BatchDefaults:
                     self._store(job_id, provider, status)
         except BudgetSpent:
             pass  # submitted once the budget allows; the job shows as paused meanwhile
-        except AvatarError as exc:  # the batch cannot be used: one call per item instead
-            log.warning("Batch of job %s unusable (%s); falling back", job_id, exc.detail[:80])
-            for item in self.jobs.batch_items(job_id):
-                self.jobs.fall_back(item)
+        except AvatarError as exc:
+            if name is not None and _transient(exc):
+                # A submitted batch is billed whether we read it or not: a poll that failed
+                # for a while (network, 503, 429) polls again rather than paying twice.
+                log.info("Polling the batch of job %s failed (%s); polling again", job_id,
+                         exc.detail[:80])
+            else:  # the batch cannot be used: one call per item instead
+                log.warning("Batch of job %s unusable (%s); falling back", job_id,
+                            exc.detail[:80])
+                for item in self.jobs.batch_items(job_id):
+                    self.jobs.fall_back(item)
         self.jobs.step_done(job_id, later, submitted)
         self.bulk.kick()
         self.bulk.finish(job_id)
@@ -94,12 +115,18 @@ class BatchDefaults:
         return provider.submit(items, display_name=f"agent-avatars-defaults-{job_id}")
 
     def _store(self, job_id: int, provider: BatchImageProvider, status: BatchStatus) -> None:
-        """Keep every image the batch drew; everything else falls back to a normal call."""
+        """Keep every image the batch drew; everything else falls back to a normal call.
+
+        When this process is stopping, the items not stored yet stay with the batch: Google
+        keeps its results, so the next process reads them again instead of paying twice.
+        """
         active = self.generation.providers.active()
         price = self.generation.price_of(active, batch=True).usd
         for item in self.jobs.batch_items(job_id):
+            if self.stopping.is_set():
+                return
             result = status.results.get(str(item.agent_id))
-            if isinstance(result, GeneratedImage) and not self.stopping.is_set():
+            if isinstance(result, GeneratedImage):
                 self._keep(item, result, provider, price)
             else:
                 self.jobs.fall_back(item)
@@ -127,3 +154,8 @@ class BatchDefaults:
             self.jobs.fall_back(item)  # an unusable image: drawn again by one normal call
             return
         self.jobs.settle(item, ItemStatus.DONE)
+
+
+def _transient(exc: AvatarError) -> bool:
+    """A failure that may pass by itself (rate limited, timeout, upstream error)."""
+    return isinstance(exc, GenerationError) and exc.reason.retryable

@@ -108,17 +108,33 @@ class Budget:
 
     def _reserve(self, kind: CallKind, provider: str, model: str, cost: float) -> int:
         now = utcnow()
-        with self.engine.begin() as conn:
-            if not is_sqlite(self.engine):  # SQLite's write lock already serialises this
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
-            limit = self.limit()
+        limit = self.limit()
+        with self._serialised() as conn:
             if limit is not None and cost > 0:
                 spent = self._spent_since(conn, _day_start(now))
                 if spent + cost > limit + _EPSILON:
                     raise BudgetSpent(limit, spent, next_midnight(now))
-            return inserted_id(conn.execute(provider_calls.insert().values(
+            call_id = inserted_id(conn.execute(provider_calls.insert().values(
                 at=now, kind=kind, provider=provider, model=model, cost_usd=cost,
                 settled=False)))
+            conn.commit()
+        return call_id
+
+    @contextmanager
+    def _serialised(self) -> Iterator[sa.Connection]:
+        """A transaction that holds the ledger's lock from before its read to its commit.
+
+        pysqlite only sends BEGIN before the first write, so under ``engine.begin()`` two
+        reservations could both read the old total and both pass the budget; BEGIN IMMEDIATE
+        takes SQLite's write lock before the read. PostgreSQL takes an advisory lock instead.
+        Leaving without ``commit()`` rolls back.
+        """
+        with self.engine.connect() as conn:
+            if is_sqlite(self.engine):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
+            yield conn
 
     def check(self, cost: float) -> None:
         """``BudgetSpent`` when ``cost`` more would pass today's budget."""
@@ -148,8 +164,12 @@ class Budget:
             spent = self._spent_since(conn, _day_start(now))
         if spent + next_cost <= limit + _EPSILON:
             return None
-        return Pause(f"The daily budget of ${limit:.2f} is spent (${spent:.2f} today)",
-                     next_midnight(now))
+        if spent + _EPSILON >= limit:
+            reason = f"The daily budget of ${limit:.2f} is spent (${spent:.2f} today)"
+        else:  # e.g. a whole batch waits for more than what is left
+            reason = (f"The daily budget of ${limit:.2f} has ${limit - spent:.2f} left today, "
+                      f"less than the next step's ${next_cost:.2f}")
+        return Pause(reason, next_midnight(now))
 
     def summary(self) -> Spend:
         now = utcnow()

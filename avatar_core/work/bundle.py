@@ -2,9 +2,10 @@
 
 The answer to "a fresh install has agents and nobody has a key yet": each picture becomes its
 agent's *default* avatar, so "Generate default avatars" may still replace it later. A zip is
-untrusted input: members are read by their base name only (no paths reach the file system),
-their declared sizes are checked before anything is decompressed, and a refused picture is
-reported on its row while the agent itself still imports.
+untrusted input: a name that climbs out of the archive is refused, members are read by their
+base name only (no paths reach the file system), their declared sizes are checked before
+anything is decompressed, and a refused picture is reported on its row while the agent itself
+still imports.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def read_bundle(data: bytes) -> Bundle:
     except zipfile.BadZipFile:
         raise BadRequest("The file is not a valid .zip archive") from None
     with archive:
+        unsafe = [m.filename for m in archive.infolist() if _leaves_the_archive(m.filename)]
+        if unsafe:
+            raise BadRequest(f"The zip holds an unsafe path, {quote(unsafe[0])}: every name "
+                             "must stay inside the archive (no '..', no absolute paths)")
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(members) > _MAX_MEMBERS:
             raise BadRequest(f"The zip holds {len(members)} files; at most {_MAX_MEMBERS}")
@@ -67,6 +72,16 @@ def read_bundle(data: bytes) -> Bundle:
         agents_file = listed[0]
         return Bundle(PurePosixPath(agents_file.filename).name, _read(archive, agents_file),
                       pictures)
+
+
+def _leaves_the_archive(name: str) -> bool:
+    """A "zip slip" name: absolute, a drive, or climbing out with ``..`` (either separator).
+
+    Nothing here unpacks to disk, but such a name is never an honest export: it is refused
+    rather than quietly read by its base name.
+    """
+    path = PurePosixPath(name.replace("\\", "/"))
+    return path.is_absolute() or ".." in path.parts or (len(name) > 1 and name[1] == ":")
 
 
 def _read(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:

@@ -62,7 +62,7 @@ class Generation:
         prompt = validate_prompt(identity_prompt)
         style = imaging.validate_upload(reference) if reference is not None else None
         provider = self.providers.active()
-        refined, refine_error = self._refine(prompt)
+        refined, refine_error = self._refine(prompt, image_cost=self.price(provider))
         request = ImageRequest(
             kind="identity", agent_name=agent.name, identity_prompt=prompt,
             prompt=identity_prompt_text(refined or prompt), reference=style, style_image=style,
@@ -73,11 +73,16 @@ class Generation:
                                   style, refined_prompt=refined)
         return replace(version, refine_error=refine_error)
 
-    def _refine(self, prompt: str) -> tuple[str | None, str | None]:
-        """(the refined prompt, or why refining failed); (None, None) when not refining."""
+    def _refine(self, prompt: str, *, image_cost: float) -> tuple[str | None, str | None]:
+        """(the refined prompt, or why refining failed); (None, None) when not refining.
+
+        A refinement is only paid for when the image call after it fits the budget too: a
+        text call whose image is then refused would cost money for nothing.
+        """
         refiner = self.providers.refiner()
         if refiner is None:
             return None, None
+        self.budget.check(REFINE_PRICE_USD + image_cost)
         try:
             with self.budget.spending(CallKind.REFINE, "gemini", refiner.model, REFINE_PRICE_USD):
                 return refiner.refine_prompt(prompt), None
