@@ -114,6 +114,7 @@ class AvatarService:
             # One replica migrates, sweeps and seeds while any other starting at once waits.
             with self.cluster.hold(LockSpace.MIGRATE):
                 migrate(self.engine)
+                self.providers.seal_saved_key()
                 self.blobs.sweep_temp_files()
                 self.files.collect_garbage(0.0 if self.single_node else GC_GRACE_S)
                 seeded = self._seed_demo() if self.settings.demo else False

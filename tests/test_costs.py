@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from avatar_api import create_api
 from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.clock import utcnow
-from avatar_core.foundation.errors import FailureReason, GenerationError
+from avatar_core.foundation.errors import BadRequest, FailureReason, GenerationError
 from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import KNOWN_IMAGE_PRICES_USD, REFINE_PRICE_USD
 from avatar_core.providers.gemini_client import close_clients
@@ -109,7 +109,8 @@ def test_builtin_plan_is_free_and_lists_only_agents_without_a_custom_avatar(make
     assert plan.images == 2 * IMAGES_PER_AGENT == 18
     assert (plan.provider, plan.price_per_image_usd, plan.estimated_usd) == ("builtin", 0.0, 0.0)
     assert plan.price_known
-    assert service.defaults_plan(batch=True).estimated_usd == 0.0
+    with pytest.raises(BadRequest, match="Batch mode needs Gemini"):  # as a real run answers
+        service.defaults_plan(batch=True)
 
 
 @pytest.mark.parametrize("options, price, face, known", [

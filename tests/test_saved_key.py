@@ -9,7 +9,6 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from avatar_core.service import AvatarService
@@ -103,7 +102,7 @@ def save_plain_key_as_the_previous_version_did(service: AvatarService) -> None:
     service.close()
 
 
-def test_a_key_saved_in_plain_text_before_is_sealed_on_first_read(make_service):
+def test_a_key_saved_in_plain_text_before_is_sealed_at_the_next_start(make_service):
     save_plain_key_as_the_previous_version_did(make_service())
 
     service = make_service()
@@ -115,12 +114,10 @@ def test_a_key_saved_in_plain_text_before_is_sealed_on_first_read(make_service):
     assert again.gemini_key() == KEY and again.saved_key_problem() is None
 
 
-@pytest.mark.xfail(strict=True, reason="the plain key stays in the SQLite file's old page "
-                   "until a checkpoint; the fix is outside this branch's files (see the report)")
-def test_a_key_sealed_on_first_read_leaves_no_plain_copy_on_disk(make_service):
+def test_a_key_sealed_at_start_leaves_no_plain_copy_on_disk(make_service):
     save_plain_key_as_the_previous_version_did(make_service())
 
     service = make_service()
-    assert service.gemini_key() == KEY  # sealed now
+    assert service.gemini_key() == KEY  # sealed when it started
 
     assert KEY.encode() not in database_bytes(service)

@@ -10,6 +10,7 @@ after the change was answered; serving itself stays a dictionary lookup.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -101,9 +102,11 @@ class CurrentImages:
 
     def stop(self) -> None:
         self._stop.set()
-        if self.replicas is not None and self._watcher is not None:
-            self._watcher.join(timeout=5)
-            self.replicas.leave()
+        watcher, self._watcher = self._watcher, None
+        if self.replicas is not None and watcher is not None:
+            watcher.join(timeout=5)
+            with contextlib.suppress(Exception):  # best effort: the database may be gone
+                self.replicas.leave()
 
     def _watch(self) -> None:
         assert self.replicas is not None

@@ -72,7 +72,9 @@ class BackgroundWork:
         provider = self.generation.providers.active_or_none()
         if provider is None:
             return None
-        return self.generation.budget.pause(self.generation.price(provider))
+        # A batch waiting to be submitted needs its whole cost at once, not one call's.
+        next_cost = max(self.generation.price(provider), self.batch.waiting_cost())
+        return self.generation.budget.pause(next_cost)
 
     def ensure_emotions(self, agent_id: int) -> None:
         if self.emotions.ensure(agent_id):

@@ -107,6 +107,8 @@ class BulkDefaults:
 
     def plan(self, *, batch: bool = False) -> DefaultsPlan:
         """What a run would do now and cost: the agents that would get a default, the price."""
+        if batch:
+            self.generation.providers.batches()  # 400 without Gemini, as a real run answers
         provider = self.generation.providers.active()
         price = self.generation.price_of(provider)
         return DefaultsPlan([a.name for a in self.agents.list() if self.target(a, provider)],

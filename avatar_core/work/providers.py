@@ -139,10 +139,15 @@ class ProviderChoice:
         value = self.saved.get(_SAVED_KEY)
         if not value:
             return None
-        if is_sealed(value):
-            return self.box.open(value, _SAVED_KEY)
-        self.saved.set(_SAVED_KEY, self.box.seal(value, _SAVED_KEY))  # saved before encryption
-        return value
+        return self.box.open(value, _SAVED_KEY) if is_sealed(value) else value
+
+    def seal_saved_key(self) -> None:
+        """Encrypt a key saved in plain text by a version before encryption (at start-up),
+        and leave no plain copy behind in the database file."""
+        value = self.saved.get(_SAVED_KEY)
+        if value and not is_sealed(value):
+            self.saved.set(_SAVED_KEY, self.box.seal(value, _SAVED_KEY))
+            self.saved.forget_old_pages()
 
     def key_source(self) -> str | None:
         if self.saved.get(_SAVED_KEY):
