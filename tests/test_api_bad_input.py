@@ -305,3 +305,15 @@ def test_a_string_over_its_model_cap_is_a_short_422(guarded, method, path, field
     assert len(response.content) < 2000  # never the input echoed back
     assert "yyyyyyyyyy" not in response.text
     assert found["errors"][0]["loc"][-1] == field
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/jobs/{id}"), ("DELETE", "/tokens/{id}"),
+    ("GET", "/agents/atlas/avatar/versions/{id}/image"),
+    ("POST", "/agents/atlas/avatar/versions/{id}/restore")])
+def test_ids_beyond_a_database_integer_are_422_not_500(guarded, method, path):
+    # The fuzzer's find: 2**70 reached SQLite and failed there (OverflowError, a 500).
+    for row_id in (2**70, 2**63, 0, -1):
+        response = guarded.request(method, path.format(id=row_id))
+        guarded.refused(response, "malformed", status=422)
+    assert guarded.request(method, path.format(id=2**63 - 1)).status_code == 404

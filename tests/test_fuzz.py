@@ -3,10 +3,11 @@
 One real service (SQLite file, built-in renderer) serves ``create_api``; Schemathesis loads
 ``/openapi.json`` from it and generates requests for every operation — the document's
 examples, its coverage cases (boundaries, and values that break the declared schema) and
-random ones — as nobody, as an editor and as the admin. Every answer must be no 5xx, carry a
-documented status, content type and headers, and match the declared schema; schema-breaking
-requests must be refused. The product's log must hold no error and no traceback afterwards.
-Examples are bounded per operation and derandomized, so a run is repeatable and short.
+random ones — as nobody, as an editor, as the admin, and in demo mode (no admin token).
+Every answer must be no 5xx, carry a documented status, content type and headers, and match
+the declared schema; schema-breaking requests must be refused. The product's log must hold no
+error and no traceback afterwards. Examples are bounded per operation and derandomized, so a
+run is repeatable and short.
 """
 
 from __future__ import annotations
@@ -44,16 +45,39 @@ FUZZ = settings(max_examples=25, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 
 
+def _started(tmp_path_factory: pytest.TempPathFactory, admin_token: str) -> AvatarService:
+    """A service on its own SQLite file; no background work, so each request costs itself."""
+    data_dir = tmp_path_factory.mktemp("fuzz") / "data"
+    return AvatarService(Settings.from_mapping({
+        "AVATARS_DATA_DIR": str(data_dir), "AVATARS_DEMO": "0", "AVATARS_PROVIDER": "builtin",
+        "AVATARS_REFINE_PROMPT": "off", "AVATARS_ADMIN_TOKEN": admin_token})).start(resume=False)
+
+
 @pytest.fixture(scope="module")
 def fuzzed_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AvatarService]:
-    data_dir = tmp_path_factory.mktemp("fuzz") / "data"
-    service = AvatarService(Settings.from_mapping({
-        "AVATARS_DATA_DIR": str(data_dir), "AVATARS_DEMO": "0", "AVATARS_PROVIDER": "builtin",
-        "AVATARS_REFINE_PROMPT": "off", "AVATARS_ADMIN_TOKEN": ADMIN})).start(resume=False)
+    service = _started(tmp_path_factory, ADMIN)
     _serving["service"] = service
     yield service
     _serving.clear()
     service.close()
+
+
+@pytest.fixture(scope="module")
+def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AvatarService]:
+    """No admin token: demo mode, where the API refuses every write."""
+    service = _started(tmp_path_factory, "")
+    service.register_agent("atlas", "Atlas", "code-assistant", "Writes code")
+    service.install_picture("atlas", corpus.png(64, 64, (40, 90, 200)))
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def in_demo_mode(fuzzed_service: AvatarService,
+                 demo_service: AvatarService) -> Iterator[AvatarService]:
+    _serving["service"] = demo_service
+    yield demo_service
+    _serving["service"] = fuzzed_service
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +143,12 @@ def test_fuzz_as_editor(case: schemathesis.Case, editor_token: str) -> None:
 @FUZZ
 def test_fuzz_as_admin(case: schemathesis.Case) -> None:
     _check(case, {"Authorization": f"Bearer {ADMIN}"})
+
+
+@schema.parametrize()
+@FUZZ
+def test_fuzz_in_demo_mode(case: schemathesis.Case, in_demo_mode: AvatarService) -> None:
+    _check(case, {"Authorization": f"Bearer {ADMIN}"})  # no token is valid here
 
 
 def test_the_document_declares_the_error_body_everywhere() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from ..answers import errors
-from ..deps import Admin, ServiceDep
+from ..deps import Admin, RowId, ServiceDep
 from ..schemas import TokenCreatedOut, TokenIn, TokenOut, TokenRevokedOut
 
 router = APIRouter(tags=["tokens"])
@@ -29,6 +29,6 @@ def list_tokens(service: ServiceDep, _role: Admin) -> list[dict[str, Any]]:
 
 @router.delete("/tokens/{token_id}", response_model=TokenRevokedOut,
                responses=errors(401, 403, 404, 413, 422))
-def revoke_token(token_id: int, service: ServiceDep, _role: Admin) -> dict[str, Any]:
+def revoke_token(token_id: RowId, service: ServiceDep, _role: Admin) -> dict[str, Any]:
     service.tokens.revoke(token_id)
     return {"id": token_id, "revoked": True}

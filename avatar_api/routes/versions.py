@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from ..answers import errors, image_answers
 from ..caching import image_response, is_versioned
-from ..deps import AgentName, Editor, MaybeEditor, ServiceDep
+from ..deps import AgentName, Editor, MaybeEditor, RowId, ServiceDep
 from ..schemas import GenerationOut, VersionOut, generation_json, version_json
 
 router = APIRouter(tags=["avatars"])
@@ -24,7 +24,7 @@ def versions(name: AgentName, service: ServiceDep, role: MaybeEditor) -> list[di
 
 @router.get("/agents/{name}/avatar/versions/{version_id}/image", response_class=Response,
             responses=image_answers("image/webp", 400, 404, 422))
-def version_image(name: AgentName, version_id: int, request: Request, service: ServiceDep,
+def version_image(name: AgentName, version_id: RowId, request: Request, service: ServiceDep,
                   v: str | None = None) -> Response:
     image = service.version_image(name, version_id)
     return image_response(request, image, versioned=is_versioned(image, v))
@@ -32,5 +32,6 @@ def version_image(name: AgentName, version_id: int, request: Request, service: S
 
 @router.post("/agents/{name}/avatar/versions/{version_id}/restore", response_model=GenerationOut,
              responses=errors(400, 401, 404, 413, 422))
-def restore(name: AgentName, version_id: int, service: ServiceDep, _role: Editor) -> dict[str, Any]:
+def restore(name: AgentName, version_id: RowId, service: ServiceDep,
+            _role: Editor) -> dict[str, Any]:
     return generation_json(service, name, service.restore(name, version_id))
