@@ -183,6 +183,9 @@ def test_a_client_that_goes_away_mid_body_leaves_no_traceback(server):
     for path, headers, first in (
             ("/agents", {"Content-Type": "application/json", "Content-Length": "100000"},
              b'{"name": "half'),
+            ("/agents/atlas/avatar/generate", {"Content-Type": "application/json",
+                                               "Content-Length": "100000"},
+             b'{"identity_prompt": "half'),
             ("/agents/atlas/avatar/generate", {"Content-Type": content_type,
                                                "Content-Length": "900000"}, head),
             ("/agents/atlas/avatar/generate", {"Content-Type": content_type,
