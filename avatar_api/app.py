@@ -32,7 +32,7 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
     api.state.get_service = get_service
     api.add_middleware(HotAvatars, get_service=get_service)
     api.add_middleware(RequestGuard, get_service=get_service,  # outermost: runs first
-                       routes=api.router.routes)
+                       operations=lambda: api.openapi()["paths"])
     install_error_handlers(api)
     for module in (health, agents, avatars, emotions, versions, jobs, tokens):
         api.include_router(module.router)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from avatar_core.domain.tokens import Role
 from avatar_core.foundation.errors import Forbidden, Unauthorized
 from avatar_core.service import AvatarService
 
-__all__ = ["Admin", "Editor", "MaybeEditor", "ServiceDep", "authenticate", "bearer_token"]
+__all__ = ["ROW_ID_MAX", "Admin", "AgentName", "Editor", "MaybeEditor", "RowId", "ServiceDep",
+           "authenticate", "bearer_token"]
 
 
 def _service(request: Request) -> AvatarService:
@@ -20,6 +21,16 @@ def _service(request: Request) -> AvatarService:
 
 
 ServiceDep = Annotated[AvatarService, Depends(_service)]
+
+# No ``pattern`` here on purpose: the product checks the slug itself and answers 400 with the
+# rule, where a pattern would make FastAPI answer a 422 that quotes the whole input.
+AgentName = Annotated[str, Path(description="The agent's slug: ^[a-z0-9][a-z0-9_-]{0,62}$",
+                                examples=["atlas"])]
+
+ROW_ID_MAX = 2**63 - 1
+"""The largest id a row can have (SQLite's INTEGER, PostgreSQL's BIGINT)."""
+# A larger one used to reach the database and fail there (the fuzzer's /jobs/2**70: a 500).
+RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="A row id", examples=[1])]
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -6,7 +6,10 @@ no traceback ever.
   costs the server nothing.
 - **Size caps.** JSON bodies ≤ 1 MB; the upload routes ≤ 10 MB plus form overhead. A declared
   ``Content-Length`` over the cap is refused at once (413); a streamed body is counted as it
-  arrives and cut at the cap — the app sees the body end, and its answer is replaced by the 413.
+  arrives and cut at the cap: the app is told the body will not come (as when a client goes
+  away), so it acts on no part of it, and the 413 answers. (Ending the body there instead let
+  the app act on the part before the cut: a valid JSON prefix, or a multipart form without its
+  closing boundary whose picture was stored while the client was told 413.)
 - **Nothing escapes.** A client that goes away mid-body ends the request quietly; an exception
   no handler turned into an answer becomes the JSON 500, logged as one line with its type only.
 """
@@ -15,12 +18,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from avatar_core.foundation.errors import AvatarError, FailureReason
@@ -56,13 +58,20 @@ def body_cap(method: str, path: str) -> tuple[int, bool]:
 
 
 class RequestGuard:
-    """ASGI middleware applied to the whole API (see the module docstring)."""
+    """ASGI middleware applied to the whole API (see the module docstring).
+
+    ``operations`` gives the OpenAPI document's paths: a write to one of them is authenticated
+    here; anything else is left to the app's JSON 404. (Matching the router's routes instead
+    broke when FastAPI began to wrap included routers: no write matched, so every body was
+    read before the token was looked at.)
+    """
 
     def __init__(self, app: ASGIApp, get_service: Callable[[], AvatarService],
-                 routes: Sequence[BaseRoute]) -> None:
+                 operations: Callable[[], Mapping[str, Mapping[str, Any]]]) -> None:
         self.app = app
         self.get_service = get_service
-        self.routes = routes  # the documented operations; anything else is the app's 404
+        self.operations = operations
+        self._patterns: list[tuple[frozenset[str], re.Pattern[str]]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,8 +97,12 @@ class RequestGuard:
         return None
 
     def _is_operation(self, scope: Scope) -> bool:
-        return any(route.matches(scope)[0] is Match.FULL for route in self.routes
-                   if getattr(route, "include_in_schema", False))
+        if self._patterns is None:  # the document is complete once the app serves requests
+            self._patterns = [(frozenset(m.upper() for m in methods), _path_pattern(path))
+                              for path, methods in self.operations().items()]
+        path, method = _relative_path(scope), scope["method"]
+        return any(method in methods and pattern.fullmatch(path)
+                   for methods, pattern in self._patterns)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, cap: int,
                        is_upload: bool) -> None:
@@ -97,13 +110,13 @@ class RequestGuard:
 
         async def counted() -> Message:
             if state["over"]:
-                return {"type": "http.request", "body": b"", "more_body": False}
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 state["received"] += len(message.get("body", b""))
                 if state["received"] > cap:
-                    state["over"] = True  # the app sees the body end here
-                    return {"type": "http.request", "body": b"", "more_body": False}
+                    state["over"] = True  # for the app, the body never arrives
+                    return {"type": "http.disconnect"}
             return message
 
         async def answered(message: Message) -> None:
@@ -115,13 +128,15 @@ class RequestGuard:
         try:
             await self.app(scope, counted, answered)
         except ClientDisconnect:
-            return  # the client went away mid-body: nobody is left to answer
+            if not state["over"]:
+                return  # the client went away mid-body: nobody is left to answer
         except Exception as exc:
-            log.error("Unexpected API error: %s", type(exc).__name__)
-            if not state["started"] and not state["over"]:
-                await _internal_error()(scope, receive, send)
-            return
-        if state["over"]:
+            if not state["over"]:  # after the cut, whatever the app made of it is moot
+                log.error("Unexpected API error: %s", type(exc).__name__)
+                if not state["started"]:
+                    await _internal_error()(scope, receive, send)
+                return
+        if state["over"] and not state["started"]:
             await _too_large(cap, is_upload)(scope, receive, send)
 
 
@@ -135,6 +150,12 @@ def _too_large(cap: int, is_upload: bool) -> JSONResponse:
 
 def _internal_error() -> JSONResponse:
     return JSONResponse(error_body("Internal error", FailureReason.UNKNOWN), status_code=500)
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """``/agents/{name}/avatar`` → a pattern where each ``{parameter}`` is one path segment."""
+    pieces = re.split(r"\{[^}/]+\}", template)
+    return re.compile("[^/]+".join(re.escape(piece) for piece in pieces))
 
 
 def _relative_path(scope: Scope) -> str:

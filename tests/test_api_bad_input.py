@@ -261,3 +261,59 @@ def test_json_of_the_wrong_shape(guarded):
         response = guarded.request("POST", "/agents/atlas/avatar/generate", content=body,
                                    headers={**AUTH, "content-type": "application/json"})
         guarded.refused(response, "malformed", status=422)
+
+
+# --- every string field has a limit; errors quote a short prefix ---------------------------
+
+
+LONG = "w" * 150  # under the models' cap (200): the product's own check answers
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    ("POST", "/agents", {"name": "bolt", "type": LONG}, "agent type"),
+    ("PATCH", "/agents/atlas", {"type": LONG}, "agent type"),
+    ("POST", "/agents/atlas/activities", {"started_at": "2026-01-01T10:00:00Z",
+                                          "ended_at": "2026-01-01T10:05:00Z", "kind": LONG,
+                                          "status": "success"}, "activity kind"),
+    ("POST", "/agents/atlas/activities", {"started_at": "2026-01-01T10:00:00Z",
+                                          "ended_at": "2026-01-01T10:05:00Z", "kind": "chat",
+                                          "status": LONG}, "activity status"),
+])
+def test_a_long_enum_value_is_400_quoting_a_short_prefix(guarded, method, path, body, field):
+    found = guarded.refused(guarded.request(method, path, json=body), field)
+    assert len(found["detail"]) < 300 and LONG not in found["detail"]
+
+
+@pytest.mark.parametrize(("method", "path", "field", "extra"), [
+    ("POST", "/agents", "name", {}),
+    ("POST", "/agents", "display_name", {"name": "bolt"}),
+    ("POST", "/agents", "type", {"name": "bolt"}),
+    ("POST", "/agents", "description", {"name": "bolt"}),
+    ("POST", "/agents", "avatar_prompt", {"name": "bolt"}),
+    ("PATCH", "/agents/atlas", "display_name", {}),
+    ("POST", "/agents/atlas/activities", "summary",
+     {"started_at": "2026-01-01T10:00:00Z", "kind": "chat", "status": "running"}),
+    ("POST", "/agents/atlas/activities", "kind",
+     {"started_at": "2026-01-01T10:00:00Z", "status": "running"}),
+    ("POST", "/agents/atlas/avatar/generate", "identity_prompt", {}),
+    ("POST", "/tokens", "name", {}),
+])
+def test_a_string_over_its_model_cap_is_a_short_422(guarded, method, path, field, extra):
+    huge = "y" * 900_000  # just under the 1 MB body cap
+    response = guarded.request(method, path, json={**extra, field: huge})
+    found = guarded.refused(response, field, status=422)
+    assert len(response.content) < 2000  # never the input echoed back
+    assert "yyyyyyyyyy" not in response.text
+    assert found["errors"][0]["loc"][-1] == field
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/jobs/{id}"), ("DELETE", "/tokens/{id}"),
+    ("GET", "/agents/atlas/avatar/versions/{id}/image"),
+    ("POST", "/agents/atlas/avatar/versions/{id}/restore")])
+def test_ids_beyond_a_database_integer_are_422_not_500(guarded, method, path):
+    # The fuzzer's find: 2**70 reached SQLite and failed there (OverflowError, a 500).
+    for row_id in (2**70, 2**63, 0, -1):
+        response = guarded.request(method, path.format(id=row_id))
+        guarded.refused(response, "malformed", status=422)
+    assert guarded.request(method, path.format(id=2**63 - 1)).status_code == 404

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,19 +9,34 @@ from starlette.concurrency import run_in_threadpool
 
 from avatar_core.foundation.errors import BadRequest
 
+from ..answers import errors
 from ..bodies import read_form
-from ..deps import Admin, Editor, ServiceDep
-from ..schemas import ActivityIn, AgentIn, AgentPatch, activity_json, agent_json, import_json
+from ..deps import Admin, AgentName, Editor, ServiceDep
+from ..schemas import (
+    ActivitiesDeletedOut,
+    ActivityIn,
+    ActivityOut,
+    AgentDeletedOut,
+    AgentIn,
+    AgentOut,
+    AgentPatch,
+    ImportOut,
+    IsoDateTime,
+    activity_json,
+    agent_json,
+    import_json,
+)
 
 router = APIRouter(tags=["agents"])
 
 
-@router.get("/agents")
+@router.get("/agents", response_model=list[AgentOut], responses=errors())
 def list_agents(service: ServiceDep) -> list[dict[str, Any]]:
     return [agent_json(a) for a in service.list_agents()]
 
 
-@router.post("/agents", status_code=201)
+@router.post("/agents", status_code=201, response_model=AgentOut,
+             responses=errors(400, 401, 409, 413, 422))
 def register_agent(body: AgentIn, service: ServiceDep, _role: Editor) -> dict[str, Any]:
     return agent_json(service.register_agent(**body.model_dump()))
 
@@ -34,7 +48,8 @@ _IMPORT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
                                                       "one with <name>.png|jpg|webp"}}}}}}}
 
 
-@router.post("/agents/import", openapi_extra=_IMPORT_BODY)
+@router.post("/agents/import", openapi_extra=_IMPORT_BODY, response_model=ImportOut,
+             responses=errors(400, 401, 403, 413))
 async def import_agents(request: Request, service: ServiceDep, _role: Admin) -> dict[str, Any]:
     """Register many agents (and their pictures, from a zip); each refused row says why."""
     form = await read_form(request, file_field="file")
@@ -44,33 +59,37 @@ async def import_agents(request: Request, service: ServiceDep, _role: Admin) -> 
     return import_json(result)
 
 
-@router.get("/agents/{name}")
-def get_agent(name: str, service: ServiceDep) -> dict[str, Any]:
+@router.get("/agents/{name}", response_model=AgentOut, responses=errors(400, 404, 422))
+def get_agent(name: AgentName, service: ServiceDep) -> dict[str, Any]:
     return agent_json(service.get_agent(name))
 
 
-@router.patch("/agents/{name}")
-def patch_agent(name: str, body: AgentPatch, service: ServiceDep,
+@router.patch("/agents/{name}", response_model=AgentOut,
+              responses=errors(400, 401, 404, 409, 413, 422))
+def patch_agent(name: AgentName, body: AgentPatch, service: ServiceDep,
                 _role: Editor) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     new_name = changes.pop("name", None)
     return agent_json(service.update_agent(name, new_name=new_name, **changes))
 
 
-@router.delete("/agents/{name}")
-def delete_agent(name: str, service: ServiceDep, _role: Editor) -> dict[str, Any]:
+@router.delete("/agents/{name}", response_model=AgentDeletedOut,
+               responses=errors(400, 401, 404, 413, 422))
+def delete_agent(name: AgentName, service: ServiceDep, _role: Editor) -> dict[str, Any]:
     service.delete_agent(name)
     return {"deleted": name}
 
 
-@router.delete("/agents/{name}/activities")
-def delete_activities(name: str, service: ServiceDep, _role: Editor,
-                      before: datetime | None = None) -> dict[str, Any]:
+@router.delete("/agents/{name}/activities", response_model=ActivitiesDeletedOut,
+               responses=errors(400, 401, 404, 413, 422))
+def delete_activities(name: AgentName, service: ServiceDep, _role: Editor,
+                      before: IsoDateTime | None = None) -> dict[str, Any]:
     """Remove the agent's activities, or only those started before ``before``."""
     return {"agent_name": name, "deleted": service.delete_activities(name, before)}
 
 
-@router.post("/agents/{name}/activities", status_code=201)
-def add_activity(name: str, body: ActivityIn, service: ServiceDep,
+@router.post("/agents/{name}/activities", status_code=201, response_model=ActivityOut,
+             responses=errors(400, 401, 404, 413, 422))
+def add_activity(name: AgentName, body: ActivityIn, service: ServiceDep,
                  _role: Editor) -> dict[str, Any]:
     return activity_json(service.record_activity(name, **body.model_dump()))

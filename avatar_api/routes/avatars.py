@@ -12,10 +12,23 @@ from avatar_core.domain import urls
 from avatar_core.foundation.errors import InvalidInput
 from avatar_core.foundation.limits import WAIT_MAX_S
 
+from ..answers import errors, image_answers
 from ..bodies import read_form, read_generate_body
 from ..caching import image_response, is_versioned
-from ..deps import Admin, Editor, ServiceDep
-from ..schemas import GenerateIn, defaults_summary_json, generation_json, job_json, plan_json
+from ..deps import Admin, AgentName, Editor, ServiceDep
+from ..schemas import (
+    AvatarRemovedOut,
+    DefaultsSummaryOut,
+    GenerateIn,
+    GenerationOut,
+    IdentityOut,
+    JobOut,
+    PlanOut,
+    defaults_summary_json,
+    generation_json,
+    job_json,
+    plan_json,
+)
 
 router = APIRouter(tags=["avatars"])
 
@@ -28,13 +41,25 @@ _GENERATE_BODY = {"requestBody": {"required": True, "content": {
             "reference_image": {"type": "string", "format": "binary"}}}}}}}
 
 
+# Generating calls the provider: every failure reason may be the answer.
+_GENERATION_ERRORS = (400, 401, 404, 413, 422, 429, 501, 502, 504)
+_DEFAULTS_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": DefaultsSummaryOut | PlanOut,
+          "description": "With ?wait=true: the finished job's summary; with ?dry_run=true: what "
+                         "a run would do and cost"},
+    202: {"description": "The job, running (or still running when the wait ran out)",
+          "headers": {"Location": {"description": "The job's URL",
+                                   "schema": {"type": "string"}}}},
+    **errors(400, 401, 403, 413, 422, 501),
+}
+
 _PICTURE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
     "schema": {"type": "object", "required": ["image"],
                "properties": {"image": {"type": "string", "format": "binary"}}}}}}}
 
 
-@router.post("/agents/avatars/generate-defaults", status_code=202,
-             responses={200: {"description": "With ?wait=true: the finished job's summary"}})
+@router.post("/agents/avatars/generate-defaults", status_code=202, response_model=JobOut,
+             responses=_DEFAULTS_ANSWERS)
 def generate_defaults(
     service: ServiceDep, _role: Admin,
     wait: bool = Query(False, description="Block until done (at most `timeout` seconds)"),
@@ -55,8 +80,8 @@ def generate_defaults(
 
 
 @router.get("/agents/{name}/avatar", response_class=Response,
-            responses={200: {"content": {"image/webp": {}}}, 304: {"description": "Unchanged"}})
-async def get_avatar(name: str, request: Request, service: ServiceDep,
+            responses=image_answers("image/webp", 400, 404, 422))
+async def get_avatar(name: AgentName, request: Request, service: ServiceDep,
                      v: str | None = None) -> Response:
     # Hot images are answered by HotAvatars before routing; this is the cold path.
     image = await run_in_threadpool(service.avatar_image, name)
@@ -64,23 +89,25 @@ async def get_avatar(name: str, request: Request, service: ServiceDep,
 
 
 @router.get("/agents/{name}/avatar/reference", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}})
-def get_reference(name: str, request: Request, service: ServiceDep,
+            responses=image_answers("image/png", 400, 404, 422))
+def get_reference(name: AgentName, request: Request, service: ServiceDep,
                   v: str | None = None) -> Response:
     image = service.reference_image(name)
     return image_response(request, image, versioned=is_versioned(image, v))
 
 
-@router.post("/agents/{name}/avatar/generate", openapi_extra=_GENERATE_BODY)
-async def generate(name: str, request: Request, service: ServiceDep,
+@router.post("/agents/{name}/avatar/generate", openapi_extra=_GENERATE_BODY,
+             response_model=GenerationOut, responses=errors(*_GENERATION_ERRORS))
+async def generate(name: AgentName, request: Request, service: ServiceDep,
                    _role: Editor) -> dict[str, Any]:
     prompt, reference = await read_generate_body(request)
     version = await run_in_threadpool(service.generate, name, prompt, reference)
     return await run_in_threadpool(generation_json, service, name, version)
 
 
-@router.put("/agents/{name}/avatar", openapi_extra=_PICTURE_BODY)
-async def install_picture(name: str, request: Request, service: ServiceDep,
+@router.put("/agents/{name}/avatar", openapi_extra=_PICTURE_BODY, response_model=GenerationOut,
+            responses=errors(400, 401, 404, 413, 422))
+async def install_picture(name: AgentName, request: Request, service: ServiceDep,
                           _role: Editor) -> dict[str, Any]:
     """Install a picture as the avatar itself (multipart field ``image``): a new version."""
     form = await read_form(request, file_field="image")
@@ -90,16 +117,19 @@ async def install_picture(name: str, request: Request, service: ServiceDep,
     return await run_in_threadpool(generation_json, service, name, version)
 
 
-@router.post("/agents/{name}/avatar/regenerate")
-def regenerate(name: str, service: ServiceDep, _role: Editor) -> dict[str, Any]:
+@router.post("/agents/{name}/avatar/regenerate", response_model=GenerationOut,
+             responses=errors(*_GENERATION_ERRORS))
+def regenerate(name: AgentName, service: ServiceDep, _role: Editor) -> dict[str, Any]:
     return generation_json(service, name, service.regenerate(name))
 
 
-@router.delete("/agents/{name}/avatar")
-def remove_avatar(name: str, service: ServiceDep, _role: Editor) -> dict[str, Any]:
+@router.delete("/agents/{name}/avatar", response_model=AvatarRemovedOut,
+               responses=errors(400, 401, 404, 413, 422))
+def remove_avatar(name: AgentName, service: ServiceDep, _role: Editor) -> dict[str, Any]:
     return {"agent_name": name, "removed": service.remove_avatar(name)}
 
 
-@router.get("/agents/{name}/avatar/identity")
-def identity(name: str, service: ServiceDep, _role: Editor) -> dict[str, Any]:
+@router.get("/agents/{name}/avatar/identity", response_model=IdentityOut,
+            responses=errors(400, 401, 404, 422))
+def identity(name: AgentName, service: ServiceDep, _role: Editor) -> dict[str, Any]:
     return service.identity(name)

@@ -7,21 +7,23 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ..answers import errors, image_answers
 from ..caching import image_response
-from ..deps import ServiceDep
-from ..schemas import emotions_json
+from ..deps import AgentName, ServiceDep
+from ..schemas import EmotionsOut, emotions_json
 
 router = APIRouter(tags=["emotions"])
 
 
-@router.get("/agents/{name}/avatar/emotions")
-def get_emotions(name: str, service: ServiceDep) -> dict[str, Any]:
+@router.get("/agents/{name}/avatar/emotions", response_model=EmotionsOut,
+            responses=errors(400, 404, 422))
+def get_emotions(name: AgentName, service: ServiceDep) -> dict[str, Any]:
     return emotions_json(service.emotions(name))
 
 
 @router.get("/agents/{name}/avatar/emotion/{emotion}", response_class=Response,
-            responses={200: {"content": {"image/webp": {}}}})
-def get_emotion(name: str, emotion: str, request: Request, service: ServiceDep,
+            responses=image_answers("image/webp", 400, 404, 422))
+def get_emotion(name: AgentName, emotion: str, request: Request, service: ServiceDep,
                 k: str | None = None) -> Response:
     image = service.emotion_image(name, emotion)
     return image_response(request, image, versioned=k is not None and k == image.key)

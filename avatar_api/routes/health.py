@@ -6,12 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from ..answers import errors
 from ..deps import ServiceDep
+from ..schemas import HealthOut
 
 router = APIRouter(tags=["meta"])
 
 
-@router.get("/health")
+@router.get("/health", response_model=HealthOut, responses=errors())
 def health(service: ServiceDep) -> dict[str, Any]:
     return {"status": "ok", "provider": service.active_provider_label(),
             "demo_mode": service.tokens.demo_mode}

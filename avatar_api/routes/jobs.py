@@ -6,12 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ..deps import Editor, ServiceDep
-from ..schemas import job_json
+from ..answers import errors
+from ..deps import Editor, RowId, ServiceDep
+from ..schemas import JobOut, job_json
 
 router = APIRouter(tags=["jobs"])
 
 
-@router.get("/jobs/{job_id}")
-def get_job(job_id: int, service: ServiceDep, _role: Editor) -> dict[str, Any]:
+@router.get("/jobs/{job_id}", response_model=JobOut, responses=errors(401, 404, 422))
+def get_job(job_id: RowId, service: ServiceDep, _role: Editor) -> dict[str, Any]:
     return job_json(service.job(job_id))

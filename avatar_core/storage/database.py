@@ -2,8 +2,9 @@
 
 SQLite gets WAL (readers never wait for the writer), a busy timeout (writers queue instead of
 failing), enforced foreign keys and NORMAL sync (safe with WAL). Every engine hides statement
-parameters from its error messages: a failing insert of a saved key must not put the key into an
-exception that may reach a log or a page.
+parameters from its error messages — the parameter list, and the values a server quotes in its
+own message — so a failing insert of a saved key does not put the key into an exception that
+may reach a log or a page.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def is_sqlite(engine: Engine) -> bool:
 def create_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get their directory and pragmas."""
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        sa.event.listen(engine, "handle_error", _hide_quoted_values)
+        return engine
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -43,6 +46,23 @@ def create_engine(url: str) -> Engine:
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
     sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _hide_quoted_values(context: sa.engine.ExceptionContext) -> None:
+    """``hide_parameters`` hides the parameter list, but the server's own message may quote
+    them: PostgreSQL's ``DETAIL:  Key (k)=(<the value>) already exists``, or ``invalid input
+    syntax for type integer: "<the value>"``. Every parameter text is cut out of it."""
+    rows = context.parameters if isinstance(context.parameters, list) else [context.parameters]
+    values = sorted({v for row in rows if row
+                     for v in (row.values() if isinstance(row, dict) else row)
+                     if isinstance(v, str) and len(v) >= 4}, key=len, reverse=True)
+    # Both carry the text: the driver's error, and SQLAlchemy's, whose message was made from it.
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if values and error is not None and error.args and isinstance(error.args[0], str):
+            message = error.args[0]
+            for value in values:
+                message = message.replace(value, "[hidden]")
+            error.args = (message, *error.args[1:])
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
