@@ -127,12 +127,15 @@ def build_timeline(
     name_filter: str = "",
     status_filter: Collection[str] = (),
     tz: tzinfo = UTC,
+    bars_for: slice | None = None,
 ) -> Timeline:
     """Rows for the agents passing both filters, bars clipped to ``[now - window, now]``.
 
     ``activities`` is an ``activity_frame``. ``name_filter`` matches name or display name,
     case-insensitively; ``status_filter`` keeps rows whose status is in it (empty keeps all).
-    Times in labels and titles are shown in ``tz``.
+    Times in labels and titles are shown in ``tz``. With ``bars_for`` (a page of rows) only
+    those rows get their bars — the bars are most of the cost, and a page shows a few dozen
+    rows of a fleet — while every row still has its status, success rate and count.
     """
     end = _as_utc(now)
     span = pd.Timedelta(window)
@@ -145,11 +148,14 @@ def build_timeline(
     if status_filter:
         wanted = set(status_filter)
         chosen = [agent for agent in chosen if statuses.get(agent.name, STATUS_IDLE) in wanted]
+    ordered = sorted(chosen, key=lambda a: (not a.is_system, a.display_name.casefold(), a.name))
     visible, ends = _visible(activities, in_scope, frame)
-    bars = _bars_by_agent(visible, ends, frame)
     tallies = _tallies(visible, end)
-    rows = [_row(agent, statuses, bars, tallies, frame) for agent in sorted(
-        chosen, key=lambda a: (not a.is_system, a.display_name.casefold(), a.name))]
+    if bars_for is not None:
+        drawn = visible["agent_name"].isin([agent.name for agent in ordered[bars_for]])
+        visible, ends = visible[drawn.to_numpy(bool)], ends[drawn.to_numpy(bool)]
+    bars = _bars_by_agent(visible, ends, frame)
+    rows = [_row(agent, statuses, bars, tallies, frame) for agent in ordered]
     start_dt, end_dt = frame.start.to_pydatetime(), end.to_pydatetime()
     return Timeline(start_dt, end_dt, time_labels.ticks(start_dt, end_dt, tz), rows)
 
