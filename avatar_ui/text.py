@@ -1,0 +1,28 @@
+"""Data shown as text: the one escape for everything that Streamlit would read as Markdown.
+
+Display names, descriptions, prompts, ``?agent=`` values and error details come from users and
+from the API. Streamlit renders most strings as Markdown — links, images, emphasis, headings,
+``:material/…:`` icons, ``:red[…]`` colours, ``$…$`` maths — so a planted
+``[Session expired — sign in again](https://…)`` would become a real link. Every string from data
+goes through ``plain`` before it reaches ``st.markdown``, ``st.caption``, ``st.success`` and the
+rest; literal text in our own code does not need it.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["plain"]
+
+# CommonMark lets a backslash escape any ASCII punctuation character, and an escaped character
+# is always literal; escaping all of them (rather than guessing which ones matter) also covers
+# Streamlit's own extensions (":" directives, "$" maths, "~" strikethrough).
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Line breaks inside a value would start a heading, a list or a quote on the next line.
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+
+
+def plain(value: object) -> str:
+    """``value`` as literal text inside Markdown: every punctuation character escaped."""
+    text = _NEWLINES.sub(" ", str(value))
+    return _PUNCTUATION.sub(r"\\\1", text)
