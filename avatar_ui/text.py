@@ -18,11 +18,21 @@ __all__ = ["plain"]
 # is always literal; escaping all of them (rather than guessing which ones matter) also covers
 # Streamlit's own extensions (":" directives, "$" maths, "~" strikethrough).
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GitHub's autolinks need no brackets at all — "https://…", "www.…", "name@host.tld" — and they
+# are found in the text after escapes, so a backslash does not stop them. A character reference
+# does: ":", "." and "@" are written as references, which Markdown shows as the characters.
+_REFERENCES = {":": "&#58;", ".": "&#46;", "@": "&#64;"}
 # Line breaks inside a value would start a heading, a list or a quote on the next line.
 _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 
 
 def plain(value: object) -> str:
-    """``value`` as literal text inside Markdown: every punctuation character escaped."""
+    """``value`` as literal text inside Markdown: every punctuation character escaped (":",
+    "." and "@" as character references, so no autolink forms either)."""
     text = _NEWLINES.sub(" ", str(value))
-    return _PUNCTUATION.sub(r"\\\1", text)
+    return _PUNCTUATION.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(1)
+    return _REFERENCES.get(char) or "\\" + char

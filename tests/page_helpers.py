@@ -80,8 +80,10 @@ def protos(at: AppTest) -> Iterator[object]:
 
 
 def unescaped(markdown: str) -> str:
-    """What a reader sees of text escaped by ``avatar_ui.text.plain`` (backslashes dropped)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    """What a reader sees of text escaped by ``avatar_ui.text.plain``: backslashes dropped,
+    character references decoded."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])|&#(\d+);",
+                  lambda m: m.group(1) or chr(int(m.group(2))), markdown)
 
 
 def wait_for(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60) -> None:
