@@ -18,6 +18,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from avatar_core import runtime
+from avatar_ui.text import WORD_JOINER
 
 __all__ = ["APP", "PAGES", "fresh_app", "open_page", "png", "protos", "reset", "texts",
            "unescaped", "wait_for"]
@@ -80,10 +81,9 @@ def protos(at: AppTest) -> Iterator[object]:
 
 
 def unescaped(markdown: str) -> str:
-    """What a reader sees of text escaped by ``avatar_ui.text.plain``: backslashes dropped,
-    character references decoded."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])|&#(\d+);",
-                  lambda m: m.group(1) or chr(int(m.group(2))), markdown)
+    """What a reader sees of text escaped by ``avatar_ui.text.plain``: backslashes and the
+    invisible word joiners dropped."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(WORD_JOINER, "")
 
 
 def wait_for(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60) -> None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from avatar_ui.text import plain
+from avatar_ui.text import WORD_JOINER, plain
 from tests.page_helpers import unescaped
 
 PLANTED = [
@@ -27,13 +27,20 @@ PLANTED = [
 def test_every_markdown_form_is_escaped_and_reads_the_same(text: str) -> None:
     escaped = plain(text)
     assert unescaped(escaped) == text
-    # nothing Markdown would act on is left: no unescaped punctuation, no autolink forms
-    assert not re.search(r"[\[\]()*_`~$<>#|!]", re.sub(r"\\.|&#\d+;", "", escaped)), escaped
-    assert "://" not in escaped and "www." not in escaped and "@" not in escaped
+    # nothing Markdown would act on is left: no unescaped punctuation, and no bare address
+    # that a linker could find once the escapes are resolved
+    assert not re.search(r"[\[\]()*_`~$<>#|!]", re.sub(r"\\.", "", escaped)), escaped
+    resolved = re.sub(r"\\(.)", r"\1", escaped)
+    assert not re.search(r"://|www\.|\w@\w", resolved), resolved
 
 
 def test_line_breaks_cannot_start_a_block() -> None:
     assert plain("ok\n# not a heading\r\n- nor a list") == r"ok \# not a heading \- nor a list"
+
+
+def test_the_joiners_are_invisible_word_joiners_around_addresses_only() -> None:
+    assert plain("a.b") == f"a{WORD_JOINER}\\.{WORD_JOINER}b"
+    assert WORD_JOINER not in plain("no addresses, here")
 
 
 def test_plain_words_stay_as_they_are() -> None:
