@@ -3,10 +3,8 @@ Generate (from a prompt or a picture), Regenerate, Remove, the version history a
 
 import streamlit as st
 
-from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.domain.tiles import agent_label
 from avatar_core.domain.urls import avatar_url, emotion_url, reference_url
-from avatar_core.foundation.errors import FailureReason
 from avatar_core.foundation.limits import PROMPT_MAX_CHARS
 from avatar_core.foundation.models import quote
 from avatar_ui import cycle, dashboard, detail
@@ -162,29 +160,25 @@ if agent.has_avatar:
     if emotions.unavailable:
         st.info(plain(emotions.unavailable), icon=":material/info:")
     else:
-        failed = {item["emotion"]: item["reason"] for item in emotions.failed}
-        st.caption(f"{len(emotions.emotions)} of 8 ready"
-                   + (f" · {len(emotions.pending)} pending" if emotions.pending else "")
-                   + (f" · {len(failed)} failed" if failed else "")
-                   + " · choose one to show it large")
-        for column, emotion in zip(st.columns(len(EMOTIONS)), EMOTIONS, strict=True):
-            state = ("ready" if emotion in emotions.emotions
-                     else "failed" if emotion in failed else "pending")
+        st.caption(detail.strip_caption(emotions))
+        tiles = detail.strip_tiles(emotions)
+        for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
             with column:
-                st.html(detail.emotion_tile_html(agent, emotions, emotion, state))
-                if state == "ready":
-                    st.button(emotion, key=f"detail_show_{emotion}", on_click=cycle.show_emotion,
-                              args=(name, emotions.emotions, emotion),
-                              help=f"Show {emotion} large")
-                elif state == "pending":
-                    st.caption(f"{emotion}: pending")
+                st.html(detail.emotion_tile_html(agent, emotions, tile.emotion, tile.state))
+                if tile.state == "ready":
+                    st.button(tile.emotion, key=f"detail_show_{tile.emotion}",
+                              on_click=cycle.show_emotion,
+                              args=(name, emotions.emotions, tile.emotion),
+                              help=f"Show {tile.emotion} large")
+                elif tile.reason is None:
+                    st.caption(f"{tile.emotion}: pending")
                 else:
-                    reason = FailureReason(failed[emotion])
-                    st.caption(f"{emotion} failed: **{reason.value}** — {reason.hint}")
-                    if unlocked and st.button("Retry", key=f"detail_retry_{emotion}",
-                                              help=f"Draw {emotion} again"):
-                        act(lambda e=emotion: service.retry_emotion(name, e), "detail_flash",
-                            f"Drawing {emotion} again.")
+                    st.caption(f"{tile.emotion} failed: **{tile.reason.value}** — "
+                               f"{tile.reason.hint}")
+                    if unlocked and st.button("Retry", key=f"detail_retry_{tile.emotion}",
+                                              help=f"Draw {tile.emotion} again"):
+                        act(lambda e=tile.emotion: service.retry_emotion(name, e),
+                            "detail_flash", f"Drawing {tile.emotion} again.")
 
 # --- its activity -----------------------------------------------------------------------------
 st.subheader(f"Activity · last {dashboard.AGENT_WINDOW}")
@@ -216,4 +210,4 @@ for version in versions:
 st.subheader("API URLs")
 st.caption("Public image URLs of this avatar, for the agent platform and scripts (copy button "
            "at the top right).")
-st.code(detail.api_urls_text(agent), language=None)
+st.code(detail.api_urls_text(agent), language=None, wrap_lines=True)  # no scrolling box

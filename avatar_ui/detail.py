@@ -8,20 +8,52 @@ words what it is waiting for, never by colour alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from avatar_core.domain import urls
-from avatar_core.foundation.models import Agent, AvatarVersion, EmotionSet
+from avatar_core.domain.emotions import EMOTIONS
+from avatar_core.foundation.errors import FailureReason
+from avatar_core.foundation.models import Agent, AvatarVersion, Emotion, EmotionSet
 
 from .avatars import avatar_html
 
-__all__ = ["STRIP_SIZE", "THUMB_SIZE", "api_base", "api_urls_text", "emotion_tile_html",
-           "reference_html", "version_thumb_html"]
+__all__ = ["STRIP_SIZE", "THUMB_SIZE", "StripTile", "api_base", "api_urls_text",
+           "emotion_tile_html", "reference_html", "strip_caption", "strip_tiles",
+           "version_thumb_html"]
 
 STRIP_SIZE = 64  # px: an emotion in the strip
 THUMB_SIZE = 56  # px: a version in the history
+
+
+@dataclass(frozen=True)
+class StripTile:
+    """One emotion of the strip: ``state`` is "ready", "pending" or "failed" (with a reason)."""
+
+    emotion: Emotion
+    state: str
+    reason: FailureReason | None = None
+
+
+def strip_tiles(emotions: EmotionSet) -> list[StripTile]:
+    """The eight emotions in canonical order, each with its state."""
+    failed = {item["emotion"]: FailureReason(item["reason"]) for item in emotions.failed}
+    return [StripTile(emotion, "ready") if emotion in emotions.emotions
+            else StripTile(emotion, "failed", failed[emotion]) if emotion in failed
+            else StripTile(emotion, "pending") for emotion in EMOTIONS]
+
+
+def strip_caption(emotions: EmotionSet) -> str:
+    """"6 of 8 ready · 1 pending · 1 failed · choose one to show it large"."""
+    parts = [f"{len(emotions.emotions)} of {len(EMOTIONS)} ready"]
+    if emotions.pending:
+        parts.append(f"{len(emotions.pending)} pending")
+    if emotions.failed:
+        parts.append(f"{len(emotions.failed)} failed")
+    return " · ".join([*parts, "choose one to show it large"])
 
 
 def emotion_tile_html(agent: Agent, emotions: EmotionSet, emotion: str, state: str) -> str:
@@ -59,11 +91,19 @@ def reference_html(agent: Agent, version: AvatarVersion) -> str:
 
 
 def api_base() -> str:
-    """The app's own address as the browser sees it ("" in tests: URLs stay relative)."""
+    """The app's own address as the browser sees it ("" in tests: URLs stay relative).
+
+    ``st.context.url`` carries the page's path too ("/agent"); the API lives at the server's
+    root (under ``server.baseUrlPath`` when one is set).
+    """
     try:
-        return (st.context.url or "").rstrip("/")
+        seen = urlsplit(st.context.url or "")
     except Exception:  # a bare script run has no browser context
         return ""
+    if not seen.scheme or not seen.netloc:
+        return ""
+    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{seen.scheme}://{seen.netloc}" + (f"/{prefix}" if prefix else "")
 
 
 def api_urls_text(agent: Agent) -> str:
