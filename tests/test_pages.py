@@ -8,7 +8,9 @@ speaks its protocol (``tests/gemini_server.py``). Agent Detail's own controls ar
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import pytest
 
@@ -326,3 +328,36 @@ def test_admin_lock_gates_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "s3cret-admin" not in texts(at)
     at.switch_page("app_pages/agent_detail.py").run()
     assert not at.button(key="detail_generate").disabled
+
+
+def test_settings_imports_a_zip_of_agents_with_pictures() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("agents.csv", "name,display_name\natlas,Atlas\nnova,Nova\n")
+        bundle.writestr("atlas.png", png((10, 120, 90)))
+        bundle.writestr("nova.png", b"not a picture")
+    at = open_page("app_pages/settings.py")
+    at.file_uploader(key="settings_import_file").set_value(
+        ("agents.zip", buffer.getvalue(), "application/zip"))
+    at.run()
+    at.button(key="settings_import").click().run()
+    assert "Imported 2 agent(s): atlas, nova" in unescaped(at.success[0].value)
+    assert "1 row(s) were not imported" in at.error[0].value  # nova's picture, refused
+    service = runtime.shared_service()
+    assert service.get_agent("atlas").is_default_avatar
+    assert not service.get_agent("nova").has_avatar
+
+
+def test_dashboard_keeps_the_page_across_refreshes_and_resets_it_on_new_filters() -> None:
+    service = runtime.shared_service()
+    for index in range(60):
+        service.register_agent(f"agent-{index:02d}", f"Agent {index:02d}")
+    at = open_page()
+    assert "60 of 60 agents · showing 1–50" in at.caption[0].value
+    at.selectbox(key="dash_page").select(2).run()
+    for _ in range(2):  # the live refresh reruns: the viewer stays on page 2
+        assert "showing 51–60" in at.caption[0].value
+        assert 'href="agent?agent=agent-55"' in at.get("html")[0].proto.body
+        at.run()
+    at.radio(key="dash_window").set_value("7 d").run()  # new choices start on page 1
+    assert "showing 1–50" in at.caption[0].value
