@@ -50,7 +50,7 @@ _CROSSFADE_CSS = f"""<style>
 .aa-face-old{{position:absolute;top:0;left:0;pointer-events:none;
 animation:aa-fade-out {CROSSFADE_S}s ease-in-out forwards}}
 @keyframes aa-fade-out{{from{{opacity:1;visibility:visible}}to{{opacity:0;visibility:hidden}}}}
-@media (prefers-reduced-motion:reduce){{.aa-face-old{{display:none;animation:none}}}}
+@media (prefers-reduced-motion:reduce){{.aa-face-old{{display:none!important;animation:none}}}}
 </style>"""
 
 

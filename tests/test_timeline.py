@@ -354,7 +354,7 @@ def test_narrow_layout_has_its_own_rules_and_minor_ticks(frame):
 def test_status_is_never_told_by_colour_alone(frame):
     html = render_timeline_html(build(frame), dark=True, detail_url=lambda name: name)
     for status in ("error", "running", "cancelled"):  # a pattern besides the colour
-        rule = re.search(r"\.aa-%s\{\{?([^}]*)\}" % status, html)
+        rule = re.search(r"\.aa-" + status + r"\{([^}]*)\}", html)
         assert rule and "repeating-linear-gradient" in rule.group(1), status
     for status in ("success", "error", "running", "cancelled"):  # the legend names each
         assert f'<i class="aa-{status}"></i>{status}</span>' in html
