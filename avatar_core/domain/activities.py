@@ -173,12 +173,10 @@ class Activities:
     def marker(self, through_id: int | None = None) -> FeedMarker:
         """Where the table stands: its highest id, how many rows have an id up to
         ``through_id`` (up to that highest id without it), and the agents' names."""
-        count = sa.select(sa.func.count()).select_from(activities)
-        if through_id is not None:
-            count = count.where(activities.c.id <= through_id)
         with self.engine.connect() as conn:
             top = int(conn.scalar(sa.select(sa.func.max(activities.c.id))) or 0)
-            rows = int(conn.scalar(count) or 0)
+            rows = int(conn.scalar(sa.select(sa.func.count()).select_from(activities).where(
+                activities.c.id <= (top if through_id is None else through_id))) or 0)
             names = {int(agent_id): str(name) for agent_id, name
                      in conn.execute(sa.select(agents.c.id, agents.c.name))}
         return FeedMarker(top, rows, names)
