@@ -86,10 +86,8 @@ emotions = service.emotions(name)
 face_col, info_col = st.columns([2, 3], gap="large")
 
 with face_col:
-    # The next variant every 30 s, none while the dialog is open (a rerun would interrupt typing)
-    # or when the avatar has no variants to cycle.
-    shown = cycle.cycle_emotion(name, emotions.emotions if agent.has_avatar else [],
-                                running=not dialog_open and not emotions.unavailable)
+    # The next variant every 30 s; nothing moves while the dialog is open.
+    shown = cycle.cycle_emotion(name, emotions, paused=dialog_open) if agent.has_avatar else None
     url = emotion_url(emotions, shown) if shown else avatar_url(agent)
     caption = shown or ("base avatar" if agent.has_avatar else "no avatar yet")
     st.html(face_stack_html(agent.name, agent.display_name, agent.is_system, url,

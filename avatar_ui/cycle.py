@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
 from avatar_core.domain.emotions import emotion_at
-from avatar_core.foundation.models import Emotion
+from avatar_core.foundation.models import Emotion, EmotionSet
 
 __all__ = ["EMOTION_CYCLE_MS", "TICK_KEY", "cycle_emotion", "face_change", "next_emotion",
            "show_emotion"]
@@ -43,10 +43,13 @@ def _position(agent: str, tick: int) -> int:
     return int(state["start"]) + tick - int(state["anchor"])
 
 
-def cycle_emotion(agent: str, available: list[Emotion], *, running: bool) -> Emotion | None:
-    """The emotion to show now (None: the base avatar). With ``running`` the 30 s timer is on
-    the page; without it (a dialog is open, or there is nothing to cycle) nothing moves."""
-    if running and len(available) > 1:
+def cycle_emotion(agent: str, emotions: EmotionSet, *, paused: bool) -> Emotion | None:
+    """The emotion to show now (None: the base avatar). The 30 s timer is on the page while
+    there is something to cycle or variants are still being drawn (they join the cycle as they
+    are ready), unless ``paused`` (a dialog is open: a rerun would interrupt typing) or the
+    avatar cannot have variants at all."""
+    available = emotions.emotions
+    if not paused and not emotions.unavailable and (len(available) > 1 or emotions.pending):
         st_autorefresh(interval=EMOTION_CYCLE_MS, key=TICK_KEY)
     return emotion_at(_position(agent, _tick()), available)
 

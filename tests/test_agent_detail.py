@@ -156,6 +156,21 @@ def test_failed_variants_show_reason_hint_and_retry_requeues(gemini: GeminiStub)
     assert "happy" in state.pending or "happy" in state.emotions  # back in the queue
 
 
+def test_the_timer_runs_while_variants_are_still_being_drawn(gemini: GeminiStub) -> None:
+    service = runtime.shared_service()
+    service.register_agent("atlas", "Atlas")
+    gemini.push("image")
+    for _ in EMOTIONS:  # the variants take a while: they are pending when the page opens
+        gemini.push("slow", delay_s=4)
+    service.generate("atlas", "a calm brass robot")
+    at = open_page(DETAIL, agent="atlas")
+    state = service.emotions("atlas")
+    assert not state.emotions and state.pending
+    assert at.get("component_instance"), "the 30 s rerun picks the variants up as they land"
+    assert "pending" in texts(at) and shown_emotion(at) is None
+    wait_until(lambda: len(service.emotions("atlas").emotions) == 8, timeout=120)
+
+
 def test_retry_needs_the_admin_lock(gemini: GeminiStub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin")
     reset()
