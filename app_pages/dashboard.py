@@ -1,4 +1,8 @@
-"""Dashboard Timeline: one row per agent — avatar tile, status, success rate — and its activity."""
+"""Dashboard Timeline: one row per agent — avatar tile, status, success rate — and its activity.
+
+The timeline is a fragment that redraws itself every few seconds: new activity, finished runs and
+new avatars appear without a reload, while the window, filters and page stay as they were.
+"""
 
 import streamlit as st
 
@@ -8,10 +12,10 @@ from avatar_ui.frame import browser_timezone, is_dark
 
 st.title("Dashboard Timeline")
 
-window_col, name_col, status_col = st.columns([2, 3, 3], vertical_alignment="bottom")
+window_col, name_col, status_col = st.columns([3, 3, 3], vertical_alignment="bottom")
 with window_col:
-    window = st.segmented_control("Window", list(WINDOWS), default="24 h", required=True,
-                                  key="dash_window")
+    window = st.radio("Window", list(WINDOWS), index=list(WINDOWS).index("24 h"),
+                      horizontal=True, key="dash_window")
 with name_col:
     name_filter = st.text_input("Filter by name", placeholder="e.g. ledger",
                                 key="dash_name_filter").strip()
@@ -19,25 +23,23 @@ with status_col:
     statuses = tuple(sorted(st.multiselect("Status", ROW_STATUSES, placeholder="All statuses",
                                            key="dash_status_filter")))
 
-if not dashboard.tile_agents():
-    st.info("No agents yet. Register them through the API or add them in Settings → Agents.")
-    st.page_link("app_pages/settings.py", label="Open Settings", icon=":material/settings:")
-    st.stop()
 
-# Shaped in avatar_core's timeline, cached for all viewers for a few seconds (avatar_ui.dashboard).
-tz_name = browser_timezone()
-pages, matched, total = dashboard.timeline_pages(window, name_filter, statuses, tz_name)
-if st.session_state.get("dash_filters") != (name_filter, statuses):
-    st.session_state["dash_filters"] = (name_filter, statuses)
-    st.session_state["dash_page"] = 1  # new filters start on the first page
-if st.session_state.get("dash_page", 1) > pages:
-    st.session_state["dash_page"] = 1
-page = st.session_state.get("dash_page", 1)
-first = (page - 1) * dashboard.ROWS_PER_PAGE
-st.caption(f"{matched} of {total} agents · last {window} · hover a bar for details, "
-           "click a name to open the agent"
-           + (f" · showing {first + 1}–{min(first + dashboard.ROWS_PER_PAGE, matched)}"
-              if pages > 1 else ""))
-st.html(dashboard.timeline_html(window, name_filter, statuses, is_dark(), tz_name, page))
-if pages > 1:
-    st.segmented_control("Page", list(range(1, pages + 1)), required=True, key="dash_page")
+@st.fragment(run_every=dashboard.LIVE_REFRESH_S)
+def live_timeline(window: str, name_filter: str, statuses: tuple[str, ...]) -> None:
+    if not dashboard.tile_agents():
+        st.info("No agents yet. Register them through the API or add them in Settings → Agents.")
+        st.page_link("app_pages/settings.py", label="Open Settings", icon=":material/settings:")
+        return
+    # Shaped in avatar_core's timeline, shared by all viewers for a few seconds.
+    tz_name = browser_timezone()
+    view = dashboard.page_view(window, name_filter, statuses, tz_name)
+    st.caption(f"{view.caption} · last {window} · hover a bar for details, click a name to "
+               "open the agent · updates by itself")
+    st.html(dashboard.timeline_html(window, name_filter, statuses, is_dark(), tz_name,
+                                    view.page))
+    if view.pages > 1:
+        st.selectbox("Page", list(range(1, view.pages + 1)), key="dash_page",
+                     format_func=lambda p: f"Page {p} of {view.pages}")
+
+
+live_timeline(window, name_filter, statuses)

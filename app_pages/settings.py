@@ -9,12 +9,13 @@ from avatar_core.domain.tokens import DEMO_NO_TOKENS
 from avatar_core.foundation.config import PROVIDER_CHOICES
 from avatar_core.foundation.errors import AvatarError, FailureReason
 from avatar_core.foundation.limits import DESCRIPTION_MAX_CHARS, PROMPT_MAX_CHARS
-from avatar_core.foundation.models import AGENT_TYPES
+from avatar_core.foundation.models import AGENT_TYPES, quote
 from avatar_core.work.providers import KEY_SAVED
 from avatar_ui.actions import act, show_error
 from avatar_ui.admin import admin_unlocked, lock_admin, require_admin, unlock_admin
 from avatar_ui.dashboard import refresh_data
 from avatar_ui.service import get_service
+from avatar_ui.text import plain
 
 service = get_service()
 st.title("Settings")
@@ -211,14 +212,16 @@ with agents_tab:
                 show_error(exc)
             else:
                 refresh_data()
-                st.success(f"Added {added.display_name} ({added.name}).")
+                st.success(plain(f"Added {added.display_name} ({added.name})."))
                 agents = service.list_agents()
 
-    st.subheader("Import from CSV or JSON")
+    st.subheader("Import from CSV, JSON or a zip with pictures")
     st.caption("Columns: name, display_name, type, description, avatar_prompt, is_system. "
-               "JSON: a list of objects (the output of GET /api/agents works).")
-    upload = st.file_uploader("Agents file", type=["csv", "json"], key="settings_import_file",
-                              disabled=not unlocked)
+               "JSON: a list of objects (the output of GET /api/agents works). A .zip holds "
+               "that file and a picture per agent named NAME.png, NAME.jpg or NAME.webp, each "
+               "installed as that agent's default avatar.")
+    upload = st.file_uploader("Agents file", type=["csv", "json", "zip"],
+                              key="settings_import_file", disabled=not unlocked)
     if upload is not None and st.button("Import", key="settings_import", disabled=not unlocked):
         try:
             result = service.import_agents(upload.name, upload.getvalue())
@@ -228,7 +231,8 @@ with agents_tab:
             refresh_data()
             agents = service.list_agents()
             if result.created:
-                st.success(f"Imported {len(result.created)} agent(s): {', '.join(result.created)}")
+                st.success(plain(f"Imported {len(result.created)} agent(s): "
+                                 f"{', '.join(result.created)}"))
             if result.errors:
                 st.error(f"{len(result.errors)} row(s) were not imported:")
                 st.dataframe([{"row": e.row, "name": e.name, "problem": e.detail}
@@ -258,8 +262,8 @@ with agents_tab:
         if st.button("Delete agent…", key="settings_delete", disabled=not unlocked):
             st.session_state["settings_confirm_delete"] = picked
         if st.session_state.get("settings_confirm_delete") == picked:
-            st.warning(f"Delete **{by_name[picked].display_name}** ({picked}) with its avatars, "
-                       "history and activity? This cannot be undone.")
+            st.warning(f"Delete **{plain(by_name[picked].display_name)}** ({plain(picked)}) "
+                       "with its avatars, history and activity? This cannot be undone.")
             yes, no = st.columns(2)
             if yes.button("Yes, delete", type="primary", key="settings_delete_yes"):
                 st.session_state.pop("settings_confirm_delete", None)
@@ -269,7 +273,7 @@ with agents_tab:
                 st.session_state.pop("settings_confirm_delete", None)
                 st.rerun()
     if flash := st.session_state.pop("settings_agents_flash", None):
-        st.success(flash, icon=":material/check_circle:")
+        st.success(plain(flash), icon=":material/check_circle:")
 
 # --- API tokens -------------------------------------------------------------------------------
 with tokens_tab:
@@ -286,7 +290,8 @@ with tokens_tab:
                 except AvatarError as exc:
                     show_error(exc)
                 else:
-                    st.success(f"Token {info.name!r} created. Copy it now: it is shown only once.")
+                    st.success(f"Token {plain(quote(info.name))} created. Copy it now: it is "
+                               "shown only once.")
                     st.code(secret, language=None)
         tokens = service.tokens.list()
         if tokens:

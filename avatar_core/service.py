@@ -17,13 +17,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from .domain import demo, urls
-from .domain.activities import Activities
+from .domain.activities import Activities, ActivityFeed
 from .domain.agents import Agents
 from .domain.current_images import CurrentImages, check_emotion
 from .domain.emotions import EmotionVariants
@@ -386,3 +386,8 @@ class AvatarService:
     def test_gemini_key(self) -> tuple[bool, str]:
         return self.providers.test_key()
 
+    # --- pages ----------------------------------------------------------------------------
+
+    def activity_feed(self, horizon: timedelta) -> ActivityFeed:
+        """A trailing ``horizon`` of activity kept in memory, read incrementally (dashboards)."""
+        return ActivityFeed(self.activities, horizon)

@@ -10,6 +10,7 @@ import streamlit as st
 from avatar_core.foundation.errors import AvatarError, GenerationError
 
 from .dashboard import refresh_data
+from .text import plain
 
 __all__ = ["act", "show_error"]
 
@@ -17,12 +18,13 @@ T = TypeVar("T")
 
 
 def show_error(exc: AvatarError) -> None:
-    """An error from the service as the user should see it: reason, detail and hint."""
+    """An error from the service as the user should see it: reason, detail and hint. The
+    detail may quote user input, so it is shown as text."""
     if isinstance(exc, GenerationError):
-        st.error(f"**{exc.reason.value}** — {exc.detail}\n\n**Hint:** {exc.reason.hint}",
-                 icon=":material/warning:")
+        st.error(f"**{exc.reason.value}** — {plain(exc.detail)}\n\n**Hint:** "
+                 f"{exc.reason.hint}", icon=":material/warning:")
     else:
-        st.error(exc.detail, icon=":material/warning:")
+        st.error(plain(exc.detail), icon=":material/warning:")
 
 
 def act(action: Callable[[], T], flash_key: str, message: str | Callable[[T], str], *,

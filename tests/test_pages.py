@@ -2,98 +2,35 @@
 
 Each test configures the service through the environment (as the real server is configured),
 so ``app.py`` runs unchanged; the Gemini tests reach the real SDK and a local server that
-speaks its protocol (``tests/gemini_server.py``).
+speaks its protocol (``tests/gemini_server.py``). Agent Detail's own controls are tested in
+``test_agent_detail.py``.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+import zipfile
 
 import pytest
-import streamlit as st
-from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from avatar_core import runtime
 from avatar_core.foundation.errors import FailureReason
 from avatar_ui.frame import DEMO_BANNER
 from tests.gemini_server import GeminiStub
+from tests.page_helpers import (  # noqa: F401  (fresh_app: the autouse fixture)
+    PAGES,
+    fresh_app,
+    open_page,
+    png,
+    protos,
+    texts,
+    unescaped,
+    wait_for,
+)
+from tests.page_helpers import reset as _reset
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-# Not "pages/": Streamlit would treat that folder as a v1 multipage app and serve its files
-# without app.py (no frame) until some session first ran st.navigation.
-PAGES = ("app_pages/dashboard.py", "app_pages/agent_detail.py", "app_pages/settings.py")
 SECRET_KEY = "AIzaSyTEST-never-shown-0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A service on tmp_path per test: empty, built-in provider, small pools."""
-    monkeypatch.setenv("AVATARS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("AVATARS_DEMO", "0")
-    monkeypatch.setenv("AVATARS_PROVIDER", "builtin")
-    monkeypatch.setenv("AVATARS_CONCURRENCY", "2")
-    monkeypatch.setenv("AVATARS_REFINE_PROMPT", "off")  # no text call before each image call
-    monkeypatch.delenv("AVATARS_ADMIN_TOKEN", raising=False)
-    monkeypatch.delenv("AVATARS_DATABASE_URL", raising=False)
-    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml of the developer
-    _reset()
-    yield
-    _reset()
-
-
-def _reset() -> None:
-    runtime.reset_shared_service()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def open_page(page: str | None = None, **query: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    at.run()
-    assert not at.exception, at.exception
-    if page is not None:
-        at.query_params.update(query)
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-    return at
-
-
-def texts(at: AppTest) -> str:
-    """Every string the page rendered: markdown, alerts, captions, HTML, code, widget values."""
-    return "\n".join(str(proto) for proto in _protos(at))
-
-
-def _protos(at: AppTest) -> Iterator[object]:
-    def walk(node: object) -> Iterator[object]:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            yield proto
-        children = getattr(node, "children", None)
-        if isinstance(children, dict):
-            for child in children.values():
-                yield from walk(child)
-
-    yield from walk(at._tree)
-
-
-def wait_for(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, "page never reached the expected state"
-        time.sleep(0.3)
-        at.run()
-        assert not at.exception, at.exception
-
-
-def png(color: tuple[int, int, int] = (40, 90, 200)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64), color).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 # --- every page renders -----------------------------------------------------------------------
@@ -125,7 +62,7 @@ def test_dashboard_filters_and_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_DEMO", "1")
     at = open_page()
     for window in ("1 h", "6 h", "7 d"):
-        at.segmented_control(key="dash_window").set_value(window).run()
+        at.radio(key="dash_window").set_value(window).run()
         assert not at.exception
     at.text_input(key="dash_name_filter").input("ledger").run()
     body = at.get("html")[0].proto.body
@@ -293,7 +230,7 @@ def test_default_avatars_button_runs_and_shows_the_summary() -> None:
     service.generate("orion", "a custom robot")
     at = open_page("app_pages/settings.py")
     at.button(key="settings_defaults").click().run()
-    wait_for(at, lambda page: any("Generated 2" in str(p) for p in _protos(page)))
+    wait_for(at, lambda page: any("Generated 2" in str(p) for p in protos(page)))
     assert [m.value for m in at.metric] == ["2", "0", "1"]
     assert service.get_agent("atlas").is_default_avatar
     assert not service.get_agent("orion").is_default_avatar
@@ -328,7 +265,7 @@ def test_agents_add_rename_delete_and_import() -> None:
     at.text_input(key="settings_rename_to").input("atlas-2")
     next(b for b in at.button if b.label == "Rename").click().run()
     assert [a.name for a in service.list_agents()] == ["atlas-2"]
-    assert "Renamed atlas to atlas-2" in at.success[0].value
+    assert "Renamed atlas to atlas-2" in unescaped(at.success[0].value)
 
     data = json.dumps([{"name": "nova", "type": "data-analyst"},
                        {"name": "nova"}, {"name": "x y"}]).encode()
@@ -336,7 +273,7 @@ def test_agents_add_rename_delete_and_import() -> None:
                                                             "application/json"))
     at.run()
     at.button(key="settings_import").click().run()
-    assert "Imported 1 agent(s): nova" in at.success[0].value
+    assert "Imported 1 agent(s): nova" in unescaped(at.success[0].value)
     assert "2 row(s) were not imported" in at.error[0].value
 
     at.selectbox(key="settings_edit_agent").select("atlas-2")
@@ -391,3 +328,36 @@ def test_admin_lock_gates_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "s3cret-admin" not in texts(at)
     at.switch_page("app_pages/agent_detail.py").run()
     assert not at.button(key="detail_generate").disabled
+
+
+def test_settings_imports_a_zip_of_agents_with_pictures() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("agents.csv", "name,display_name\natlas,Atlas\nnova,Nova\n")
+        bundle.writestr("atlas.png", png((10, 120, 90)))
+        bundle.writestr("nova.png", b"not a picture")
+    at = open_page("app_pages/settings.py")
+    at.file_uploader(key="settings_import_file").set_value(
+        ("agents.zip", buffer.getvalue(), "application/zip"))
+    at.run()
+    at.button(key="settings_import").click().run()
+    assert "Imported 2 agent(s): atlas, nova" in unescaped(at.success[0].value)
+    assert "1 row(s) were not imported" in at.error[0].value  # nova's picture, refused
+    service = runtime.shared_service()
+    assert service.get_agent("atlas").is_default_avatar
+    assert not service.get_agent("nova").has_avatar
+
+
+def test_dashboard_keeps_the_page_across_refreshes_and_resets_it_on_new_filters() -> None:
+    service = runtime.shared_service()
+    for index in range(60):
+        service.register_agent(f"agent-{index:02d}", f"Agent {index:02d}")
+    at = open_page()
+    assert "60 of 60 agents · showing 1–50" in at.caption[0].value
+    at.selectbox(key="dash_page").select(2).run()
+    for _ in range(2):  # the live refresh reruns: the viewer stays on page 2
+        assert "showing 51–60" in at.caption[0].value
+        assert 'href="agent?agent=agent-55"' in at.get("html")[0].proto.body
+        at.run()
+    at.radio(key="dash_window").set_value("7 d").run()  # new choices start on page 1
+    assert "showing 1–50" in at.caption[0].value

@@ -328,3 +328,40 @@ def test_dark_switches_the_theme_class():
 
 def test_html_says_so_when_nothing_matches():
     assert "No agents match the filters." in render([])
+
+
+def test_bars_only_for_the_page_but_every_row_keeps_its_figures(frame):
+    full = build(frame)
+    page = build(frame, bars_for=slice(1, 3))
+    assert [r.agent.name for r in page.rows] == [r.agent.name for r in full.rows]
+    for index, (paged, whole) in enumerate(zip(page.rows, full.rows, strict=True)):
+        assert (paged.status, paged.success_rate, paged.count) == (
+            whole.status, whole.success_rate, whole.count)
+        assert paged.bars == (whole.bars if index in (1, 2) else [])
+    assert any(row.bars for row in full.rows[3:])  # the others did have bars to leave out
+
+
+def test_narrow_layout_has_its_own_rules_and_minor_ticks(frame):
+    html = render_timeline_html(build(frame, window=WINDOWS["24 h"]), dark=False,
+                                detail_url=lambda name: f"agent?agent={name}")
+    assert "container-type:inline-size" in html and "@container (max-width:640px)" in html
+    labels = re.findall(r'<span class="aa-tick( aa-tick-minor)?"', html)
+    assert len(labels) >= 4
+    assert [bool(minor) for minor in labels] == [i % 2 == 1 for i in range(len(labels))]
+    assert "--aa-ticks:linear-gradient" in html  # grid lines drawn inside each narrow track
+
+
+def test_status_is_never_told_by_colour_alone(frame):
+    html = render_timeline_html(build(frame), dark=True, detail_url=lambda name: name)
+    for status in ("error", "running", "cancelled"):  # a pattern besides the colour
+        rule = re.search(r"\.aa-" + status + r"\{([^}]*)\}", html)
+        assert rule and "repeating-linear-gradient" in rule.group(1), status
+    for status in ("success", "error", "running", "cancelled"):  # the legend names each
+        assert f'<i class="aa-{status}"></i>{status}</span>' in html
+    for row in build(frame).rows:  # and each row says its status in words
+        assert f'aria-hidden="true"></span>{row.status} · ' in html
+
+
+def test_own_page_row_names_are_not_links(frame):
+    html = render_timeline_html(build(frame), dark=False, detail_url=None)
+    assert "<a " not in html and '<span class="aa-name"' in html

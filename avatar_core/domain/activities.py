@@ -2,12 +2,17 @@
 
 ``activity_frame`` is the one way activities become a pandas frame (UTC times, fixed columns),
 whether they come from the database or from plain records; ``Activities.frame`` is the one reader.
+``ActivityFeed`` keeps a trailing window of that frame in memory and catches it up with only the
+rows that are new since it last looked, so a live dashboard over a big fleet does not re-read a
+week of activity on every refresh.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +27,8 @@ from ..foundation.models import Activity, ActivityKind, ActivityStatus, Agent, q
 from ..storage.database import inserted_id
 from ..storage.schema import activities, agents
 
-__all__ = ["COLUMNS", "Activities", "activity_frame", "check_activity"]
+__all__ = ["COLUMNS", "Activities", "ActivityFeed", "FeedMarker", "activity_frame",
+           "check_activity"]
 
 COLUMNS: tuple[str, ...] = ("agent_name", "started_at", "ended_at", "kind", "status", "summary")
 
@@ -142,8 +148,10 @@ class Activities:
         with self.engine.begin() as conn:
             return int(conn.execute(query).rowcount)
 
-    def frame(self, since: datetime | None = None) -> pd.DataFrame:
-        """Every activity still open or ending after ``since`` (all without it), as a frame."""
+    def frame(self, since: datetime | None = None, *, after_id: int = 0,
+              through_id: int | None = None) -> pd.DataFrame:
+        """Every activity still open or ending after ``since`` (all without it), as a frame;
+        only ids in ``(after_id, through_id]`` when those are given (the feed's catch-up)."""
         query = sa.select(
             agents.c.name,
             sa.cast(activities.c.started_at, sa.String),
@@ -154,6 +162,107 @@ class Activities:
             cutoff = since.astimezone(UTC).replace(tzinfo=None)
             query = query.where(sa.or_(activities.c.ended_at.is_(None),
                                        activities.c.ended_at >= cutoff))
+        if after_id:
+            query = query.where(activities.c.id > after_id)
+        if through_id is not None:
+            query = query.where(activities.c.id <= through_id)
         with self.engine.connect() as conn:
             # Plain tuples: pandas probes each SQLAlchemy Row for attributes, which is slow.
             return activity_frame(tuple(row) for row in conn.execute(query))
+
+    def marker(self, through_id: int | None = None) -> FeedMarker:
+        """Where the table stands: its highest id, how many rows have an id up to
+        ``through_id`` (up to that highest id without it), and the agents' names."""
+        with self.engine.connect() as conn:
+            top = int(conn.scalar(sa.select(sa.func.max(activities.c.id))) or 0)
+            rows = int(conn.scalar(sa.select(sa.func.count()).select_from(activities).where(
+                activities.c.id <= (top if through_id is None else through_id))) or 0)
+            names = {int(agent_id): str(name) for agent_id, name
+                     in conn.execute(sa.select(agents.c.id, agents.c.name))}
+        return FeedMarker(top, rows, names)
+
+
+@dataclass(frozen=True)
+class FeedMarker:
+    """How far a reader has read: the highest activity id it holds (``last_id``), how many rows
+    had an id up to it then (``rows``: a delete lowers it), and the agents' names by id (a
+    rename changes the name held rows are filed under; a new agent changes nothing held)."""
+
+    last_id: int = 0
+    rows: int = 0
+    names: Mapping[int, str] = field(default_factory=dict)
+
+    def renamed_since(self, earlier: FeedMarker) -> bool:
+        """An agent of ``earlier`` is gone or has another name now."""
+        return any(self.names.get(agent_id) != name for agent_id, name in earlier.names.items())
+
+
+class ActivityFeed:
+    """The activities of the trailing ``horizon``, held in memory and caught up incrementally.
+
+    Activities are only ever inserted or deleted, never changed in place (nothing updates the
+    table; should that change, the marker must count updates too), so what is new is exactly
+    what has a higher id than the feed holds. Each ``frame`` call asks the table for its marker
+    (three small queries) and reads only rows past ``last_id``; a delete, a rename or an id
+    committed out of order (PostgreSQL sequences) shows as a marker that does not add up, and
+    the feed then reads the horizon again — so it is never wrong, only sometimes slower.
+    Shared by every viewer of the process: one lock, and frames are handed out read-only.
+    """
+
+    def __init__(self, activities: Activities, horizon: timedelta) -> None:
+        self.activities = activities
+        self.horizon = horizon
+        self.full_reads = 0  # how often the whole horizon was read (tests and the bench)
+        self.rows_read = 0  # rows read from the database in all
+        self._marker = FeedMarker()
+        self._frame: pd.DataFrame | None = None
+        self._lock = threading.Lock()
+
+    def frame(self, since: datetime, now: datetime | None = None) -> pd.DataFrame:
+        """Activities still open or ending at or after ``since`` (within the horizon)."""
+        held = self.catch_up(now)
+        ended = held["ended_at"]
+        keep = (ended.isna() | (ended >= pd.Timestamp(since))).to_numpy(bool)
+        return held if keep.all() else held[keep].reset_index(drop=True)
+
+    def catch_up(self, now: datetime | None = None) -> pd.DataFrame:
+        """Read what is new since the last call; the whole horizon on the first call or when
+        the marker shows rows were deleted, renamed or committed behind ``last_id``."""
+        cutoff = (now or utcnow()) - self.horizon
+        with self._lock:
+            held, marker = self._frame, self._marker
+            current = self.activities.marker()
+            if (held is None or current.renamed_since(marker)
+                    or current.last_id < marker.last_id):
+                return self._read_all(cutoff, current)
+            if current.last_id == marker.last_id:
+                if current.rows != marker.rows:
+                    return self._read_all(cutoff, current)
+                return self._trim(held, cutoff)
+            if self.activities.marker(through_id=marker.last_id).rows != marker.rows:
+                return self._read_all(cutoff, current)
+            new = self.activities.frame(cutoff, after_id=marker.last_id,
+                                        through_id=current.last_id)
+            self.rows_read += len(new)
+            # ``current.rows`` counts every row up to its top; one inserted below that top
+            # after the count, or one deleted before the read, breaks the sum next time.
+            self._marker = current
+            combined = pd.concat([held, new], ignore_index=True) if len(new) else held
+            return self._trim(combined, cutoff)
+
+    def _read_all(self, cutoff: datetime, current: FeedMarker) -> pd.DataFrame:
+        frame = self.activities.frame(cutoff, through_id=current.last_id)
+        self.full_reads += 1
+        self.rows_read += len(frame)
+        self._marker = current
+        self._frame = frame
+        return frame
+
+    def _trim(self, frame: pd.DataFrame, cutoff: datetime) -> pd.DataFrame:
+        """Drop rows that ended before the horizon: memory stays bounded by the horizon."""
+        ended = frame["ended_at"]
+        stale = (ended.notna() & (ended < pd.Timestamp(cutoff))).to_numpy(bool)
+        if stale.any():
+            frame = frame[~stale].reset_index(drop=True)
+        self._frame = frame
+        return frame
