@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schemas import ErrorBody
+from .responses import ErrorBody
 
 __all__ = ["IMAGE", "errors", "image_answers"]
 

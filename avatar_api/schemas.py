@@ -2,10 +2,8 @@
 
 Request models bound every string generously (a cap against abuse); the product's own checks
 then answer the precise 400 with the real limit. Shapes follow DESIGN.md's API contract: the
-``*_json`` functions build each answer, and the ``*Out`` models below declare the same shapes
-in the OpenAPI document (the routes name them as ``response_model``), so a client generated
-from the document parses every answer. The models forbid extra keys: a field added to a
-``*_json`` function and not to its model fails loudly in the tests instead of vanishing.
+``*_json`` functions build each answer, and the ``*Out`` models of ``responses`` declare the
+same shapes in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -14,10 +12,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from avatar_core.domain import urls
-from avatar_core.foundation.errors import FailureReason
 from avatar_core.foundation.limits import (
     DESCRIPTION_MAX_CHARS,
     DISPLAY_NAME_MAX_CHARS,
@@ -29,41 +26,20 @@ from avatar_core.foundation.models import (
     Activity,
     Agent,
     AvatarVersion,
-    Emotion,
     EmotionSet,
     Job,
-    JobKind,
-    JobStatus,
 )
 from avatar_core.service import AvatarService
 from avatar_core.work.agent_import import ImportResult
 from avatar_core.work.bulk import DefaultsPlan
 
 __all__ = [
-    "ActivitiesDeletedOut",
     "ActivityIn",
-    "ActivityOut",
-    "AgentDeletedOut",
     "AgentIn",
-    "AgentOut",
     "AgentPatch",
-    "AvatarRemovedOut",
-    "DefaultsSummaryOut",
-    "EmotionsOut",
-    "ErrorBody",
     "GenerateIn",
-    "GenerationOut",
-    "HealthOut",
-    "IdentityOut",
-    "ImportOut",
     "IsoDateTime",
-    "JobOut",
-    "PlanOut",
-    "TokenCreatedOut",
     "TokenIn",
-    "TokenOut",
-    "TokenRevokedOut",
-    "VersionOut",
     "activity_json",
     "agent_json",
     "defaults_summary_json",
@@ -125,196 +101,6 @@ class GenerateIn(BaseModel):
 class TokenIn(BaseModel):
     name: str = Field(max_length=TOKEN_NAME_MAX_CHARS)
     role: Literal["editor"] = "editor"
-
-
-# --- response shapes ----------------------------------------------------------------------
-
-# Times are sent as Python's isoformat() (``2026-01-01T10:00:00+00:00``): declared as strings
-# in date-time format, so the models check the shape without re-rendering the value.
-Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ValidationProblem(_Out):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ErrorBody(_Out):
-    """Every error answer: what went wrong; for a failed generation also why and what to do."""
-
-    detail: str
-    reason: FailureReason | None = Field(
-        default=None, description="Only for failed generations: one of the seven reasons")
-    hint: str | None = Field(default=None, description="What to do about `reason`")
-    errors: list[ValidationProblem] | None = Field(
-        default=None, description="422 for a malformed request only: each field's problem")
-
-
-class HealthOut(_Out):
-    status: Literal["ok"]
-    provider: str
-    demo_mode: bool
-
-
-class AgentOut(_Out):
-    name: str
-    display_name: str
-    type: str
-    description: str
-    is_system: bool
-    avatar_url: str | None = Field(description="Versioned (cacheable) URL; null without avatar")
-    has_avatar: bool
-    is_default_avatar: bool
-
-
-class AgentDeletedOut(_Out):
-    deleted: str
-
-
-class ActivityOut(_Out):
-    id: int
-    agent_name: str
-    started_at: Timestamp
-    ended_at: Timestamp | None
-    kind: str
-    status: str
-    summary: str
-
-
-class ActivitiesDeletedOut(_Out):
-    agent_name: str
-    deleted: int
-
-
-class RefusedRow(_Out):
-    row: int
-    name: str
-    detail: str
-
-
-class ImportOut(_Out):
-    imported: list[str]
-    refused: list[RefusedRow]
-
-
-class GenerationOut(_Out):
-    agent_name: str
-    identity_prompt: str
-    updated_at: Timestamp
-    version: int
-    avatar_url: str | None
-    refined_prompt: str | None = Field(description="What the image model got; null if unrefined")
-    refine_error: str | None = Field(description="Why refining failed, if it did")
-
-
-class IdentityOut(_Out):
-    agent_name: str
-    identity_prompt: str | None
-    updated_at: Timestamp | None
-    has_avatar: bool
-    has_reference: bool
-    is_default: bool
-
-
-class AvatarRemovedOut(_Out):
-    agent_name: str
-    removed: bool
-
-
-class VersionOut(_Out):
-    id: int
-    created_at: Timestamp
-    identity_prompt: str | None = Field(description="Null without an editor token")
-    refined_prompt: str | None = Field(description="Null without an editor token")
-    provider: str
-    model: str
-    is_default: bool
-    current: bool
-    image_url: str
-
-
-class EmotionFailure(_Out):
-    emotion: Emotion
-    reason: str
-
-
-class EmotionsOut(_Out):
-    agent_name: str
-    emotions: list[Emotion] = Field(description="Ready variants, in canonical order")
-    version: str
-    pending: list[Emotion]
-    failed: list[EmotionFailure]
-    urls: dict[str, str]
-    unavailable: str | None = Field(description="Why this avatar has no variants, if none")
-
-
-class JobErrorOut(_Out):
-    agent: str
-    error: str = Field(description="The same as `message` (the seed system's name)")
-    reason: str
-    message: str
-
-
-class JobOut(_Out):
-    id: int
-    kind: JobKind
-    status: JobStatus
-    total: int
-    done: int
-    generated: int
-    failed: int
-    skipped: int
-    errors: list[JobErrorOut]
-    summary: str
-    status_url: str
-    mode: Literal["calls", "batch"]
-    paused_reason: str | None
-    resumes_at: Timestamp | None
-
-
-class DefaultsSummaryOut(_Out):
-    job_id: int
-    generated: int
-    failed: int
-    skipped: int
-    agents: list[str] = Field(description="Names of the agents that got a default")
-    errors: list[JobErrorOut]
-    message: str
-
-
-class PlanOut(_Out):
-    agents: list[str] = Field(description="Names of the agents that would get a default")
-    images: int
-    price_per_image_usd: float
-    estimated_usd: float
-    provider: str
-    model: str
-    price_known: bool
-
-
-class TokenCreatedOut(_Out):
-    id: int
-    name: str
-    role: Literal["editor"]
-    token: str = Field(description="The secret: shown this once, never again")
-
-
-class TokenOut(_Out):
-    id: int
-    name: str
-    role: Literal["editor"]
-    created_at: Timestamp
-    revoked: bool
-
-
-class TokenRevokedOut(_Out):
-    id: int
-    revoked: bool
 
 
 # --- building the answers -----------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from PIL import Image
+from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
 from avatar_core import runtime
@@ -40,6 +41,9 @@ def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     monkeypatch.delenv("AVATARS_ADMIN_TOKEN", raising=False)
     monkeypatch.delenv("AVATARS_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml of the developer
+    # The first st.App of a process fixes Streamlit's script path from the working directory;
+    # restore it after the test, or a later test's App would look for app.py in tmp_path.
+    monkeypatch.setattr(streamlit_config, "_main_script_path", streamlit_config._main_script_path)
     reset()
     yield
     reset()

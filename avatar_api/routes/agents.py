@@ -12,15 +12,11 @@ from avatar_core.foundation.errors import BadRequest
 from ..answers import errors
 from ..bodies import read_form
 from ..deps import Admin, AgentName, Editor, ServiceDep
+from ..responses import ActivitiesDeletedOut, ActivityOut, AgentDeletedOut, AgentOut, ImportOut
 from ..schemas import (
-    ActivitiesDeletedOut,
     ActivityIn,
-    ActivityOut,
-    AgentDeletedOut,
     AgentIn,
-    AgentOut,
     AgentPatch,
-    ImportOut,
     IsoDateTime,
     activity_json,
     agent_json,

@@ -16,19 +16,15 @@ from ..answers import errors, image_answers
 from ..bodies import read_form, read_generate_body
 from ..caching import image_response, is_versioned
 from ..deps import Admin, AgentName, Editor, ServiceDep
-from ..schemas import (
+from ..responses import (
     AvatarRemovedOut,
     DefaultsSummaryOut,
-    GenerateIn,
     GenerationOut,
     IdentityOut,
     JobOut,
     PlanOut,
-    defaults_summary_json,
-    generation_json,
-    job_json,
-    plan_json,
 )
+from ..schemas import GenerateIn, defaults_summary_json, generation_json, job_json, plan_json
 
 router = APIRouter(tags=["avatars"])
 

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from ..answers import errors, image_answers
 from ..caching import image_response
 from ..deps import AgentName, ServiceDep
-from ..schemas import EmotionsOut, emotions_json
+from ..responses import EmotionsOut
+from ..schemas import emotions_json
 
 router = APIRouter(tags=["emotions"])
 

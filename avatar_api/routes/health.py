@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ..answers import errors
 from ..deps import ServiceDep
-from ..schemas import HealthOut
+from ..responses import HealthOut
 
 router = APIRouter(tags=["meta"])
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from ..answers import errors
 from ..deps import Editor, RowId, ServiceDep
-from ..schemas import JobOut, job_json
+from ..responses import JobOut
+from ..schemas import job_json
 
 router = APIRouter(tags=["jobs"])
 

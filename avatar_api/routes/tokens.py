@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from ..answers import errors
 from ..deps import Admin, RowId, ServiceDep
-from ..schemas import TokenCreatedOut, TokenIn, TokenOut, TokenRevokedOut
+from ..responses import TokenCreatedOut, TokenOut, TokenRevokedOut
+from ..schemas import TokenIn
 
 router = APIRouter(tags=["tokens"])
 

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from ..answers import errors, image_answers
 from ..caching import image_response, is_versioned
 from ..deps import AgentName, Editor, MaybeEditor, RowId, ServiceDep
-from ..schemas import GenerationOut, VersionOut, generation_json, version_json
+from ..responses import GenerationOut, VersionOut
+from ..schemas import generation_json, version_json
 
 router = APIRouter(tags=["avatars"])
 
