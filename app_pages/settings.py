@@ -64,7 +64,7 @@ with keys_tab:
                            help="One real, small generation with the configured key"):
             with st.spinner("Asking Gemini for a test image…"):
                 ok, message = service.test_gemini_key()
-            (st.success if ok else st.error)(message)
+            (st.success if ok else st.error)(plain(message))
         if remove_col.button("Remove saved key", key="settings_key_remove",
                              disabled=source != KEY_SAVED,
                              help="The environment's key, if any, cannot be removed here"):
@@ -85,7 +85,7 @@ with keys_tab:
                       disabled=not unlocked)
     if unlocked and choice != current:
         service.set_provider_choice(choice)
-    st.markdown(f"Active now: **{service.active_provider_label()}**")
+    st.markdown(f"Active now: **{plain(service.active_provider_label())}**")
 
 # --- default avatars --------------------------------------------------------------------------
 with defaults_tab:
@@ -107,7 +107,7 @@ with defaults_tab:
         plan = None
     if plan is not None:
         st.markdown(f"**{len(plan.agents)} agents** will get a face: **{plan.images} images** "
-                    f"(1 + 8 emotions each) · {cost_text(plan)}")
+                    f"(1 + 8 emotions each) · {plain(cost_text(plan))}")
     if unlocked and plan is not None:
         start = st.button("Generate default avatars", type="primary", key="settings_defaults",
                           disabled=running or not plan.agents, icon=":material/smart_toy:")
@@ -116,7 +116,7 @@ with defaults_tab:
         elif start:
             st.session_state["settings_start_defaults"] = True
         if st.session_state.get("settings_confirm_defaults"):
-            st.warning(f"This spends about ${plan.estimated_usd:,.2f}. Go ahead?")
+            st.warning(plain(f"This spends about ${plan.estimated_usd:,.2f}. Go ahead?"))
             yes, no = st.columns(2)
             if yes.button("Yes, generate", type="primary", key="settings_defaults_yes"):
                 st.session_state["settings_start_defaults"] = True
@@ -137,9 +137,9 @@ with defaults_tab:
     def show_job(job_id: int, polling: bool) -> None:
         current = service.job(job_id)
         if current.paused_reason:
-            st.info(f"Paused: {current.paused_reason}. Resumes by itself at "
-                    f"{current.resumes_at:%Y-%m-%d %H:%M} UTC, or when the budget is raised.",
-                    icon=":material/pause_circle:")
+            st.info(plain(f"Paused: {current.paused_reason}. Resumes by itself at "
+                          f"{current.resumes_at:%Y-%m-%d %H:%M} UTC, or when the budget is "
+                          "raised."), icon=":material/pause_circle:")
         if not current.finished:
             fraction = current.done / current.total if current.total else 0.0
             st.progress(fraction, text=f"Working: {current.done} / {current.total} agents · "
@@ -149,7 +149,7 @@ with defaults_tab:
             refresh_data()
             st.rerun()
         ended = f"{current.finished_at:%Y-%m-%d %H:%M} UTC" if current.finished_at else ""
-        st.markdown(f"**Last run** (job #{current.id}, {ended}): {current.summary}")
+        st.markdown(f"**Last run** (job #{current.id}, {ended}): {plain(current.summary)}")
         generated, failed, skipped = st.columns(3)
         generated.metric("Generated", current.generated)
         failed.metric("Failed", current.failed)
@@ -170,8 +170,8 @@ with defaults_tab:
     st.subheader("Daily budget")
     spend = service.spend()
     limit = spend.limit
-    st.markdown(f"Spent today: **${spend.spent_today:,.2f}**"
-                + (f" of ${limit:,.2f}" if limit is not None else " (no budget set)"))
+    of_limit = f" of ${limit:,.2f}" if limit is not None else " (no budget set)"
+    st.markdown(f"Spent today: **{plain(f'${spend.spent_today:,.2f}')}**{plain(of_limit)}")
     st.dataframe(spend_rows(spend), hide_index=True, width="stretch")
     if unlocked:
         with st.form("settings_budget_form"):

@@ -32,12 +32,12 @@ class SpendByKind(Protocol):
 
 
 def cost_text(plan: Plan) -> str:
-    """"about $3.51 at the list price of gemini-2.5-flash-image ($0.039 an image)"."""
+    """"about $3.51 at the list price of gemini-2.5-flash-image ($0.039 an image)" (text)."""
     if plan.provider == "builtin":
         return "free: the built-in renderer draws them"
     price = f"${plan.price_per_image_usd:.3f} an image"
     known = "" if plan.price_known else " (an unknown model: priced like the dearest one)"
-    return f"about **${plan.estimated_usd:,.2f}** at the price of {plan.model} ({price}){known}"
+    return f"about ${plan.estimated_usd:,.2f} at the price of {plan.model} ({price}){known}"
 
 
 def needs_confirmation(plan: Plan) -> bool:
