@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from google.genai import types
 from PIL import Image, UnidentifiedImageError
 
-from ..foundation.config import DEFAULT_GEMINI_MODEL, DEFAULT_GEMINI_TIMEOUT_S
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from .base import GeneratedImage, ImageRequest
 from .gemini_client import (
     IMAGE_MODEL_SETTING,
+    GeminiEndpoint,
     call_failure,
     client_for,
     close_clients,
@@ -70,36 +70,15 @@ def image_call(request: ImageRequest) -> ImageCall:
     return ImageCall(contents=[types.Content(role="user", parts=parts)], config=config)
 
 
-class GeminiProvider:
+class GeminiProvider(GeminiEndpoint):
     """Draws avatars with a Gemini image model; raises ``GenerationError`` for every failure."""
-
-    name = "gemini"
-
-    def __init__(
-        self,
-        api_key: str,
-        model: str = DEFAULT_GEMINI_MODEL,
-        timeout_s: float = DEFAULT_GEMINI_TIMEOUT_S,
-        base_url: str | None = None,
-    ) -> None:
-        self._api_key = (api_key or "").strip()
-        self.model = model
-        self.timeout_s = float(timeout_s)
-        self.base_url = base_url or None
-
-    def __repr__(self) -> str:
-        # Spelled out so that the key can never leak through a repr in a log or traceback.
-        return (
-            f"GeminiProvider(model={self.model!r}, timeout_s={self.timeout_s!r}, "
-            f"base_url={self.base_url!r})"
-        )
 
     def generate(self, request: ImageRequest) -> GeneratedImage:
         """One generateContent call (no retries here); the image bytes as Gemini returned them."""
         require_key(self._api_key)
         call = image_call(request)
         try:
-            client = client_for(self._api_key, self.base_url, self.timeout_s)
+            client = self._client()
             response = client.models.generate_content(
                 model=self.model, contents=call.contents, config=call.config
             )

@@ -23,18 +23,17 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from ..foundation.config import DEFAULT_GEMINI_MODEL, DEFAULT_GEMINI_TIMEOUT_S
+from ..foundation.config import DEFAULT_GEMINI_TIMEOUT_S
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from .base import BatchItem, BatchState, BatchStatus, GeneratedImage
 from .gemini import ImageCall, image_call, image_from
 from .gemini_client import (
     IMAGE_MODEL_SETTING,
+    GeminiEndpoint,
     call_failure,
-    client_for,
     model_not_found,
     require_key,
 )
@@ -116,35 +115,20 @@ def wire_request(call: ImageCall) -> dict[str, Any]:
     }
 
 
-class GeminiBatches:
+class GeminiBatches(GeminiEndpoint):
     """Creates Gemini image batches and reads them back; raises ``GenerationError``."""
-
-    name = "gemini"
 
     def __init__(
         self,
         api_key: str,
-        model: str = DEFAULT_GEMINI_MODEL,
+        model: str | None = None,
         timeout_s: float = DEFAULT_GEMINI_TIMEOUT_S,
         base_url: str | None = None,
         *,
         inline_limit_bytes: int = INLINE_BATCH_MAX_BYTES,
     ) -> None:
-        self._api_key = (api_key or "").strip()
-        self.model = model
-        self.timeout_s = float(timeout_s)
-        self.base_url = base_url or None
+        super().__init__(api_key, model, timeout_s, base_url)
         self.inline_limit_bytes = inline_limit_bytes
-
-    def __repr__(self) -> str:
-        # Spelled out so that the key can never leak through a repr in a log or traceback.
-        return (
-            f"GeminiBatches(model={self.model!r}, timeout_s={self.timeout_s!r}, "
-            f"base_url={self.base_url!r})"
-        )
-
-    def _client(self) -> genai.Client:
-        return client_for(self._api_key, self.base_url, self.timeout_s)
 
     def submit(self, items: Sequence[BatchItem], display_name: str) -> str:
         """Create one batch for ``items``; its name (``batches/…``), to store and poll."""

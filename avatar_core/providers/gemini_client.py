@@ -30,11 +30,13 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from ..foundation.config import DEFAULT_GEMINI_MODEL, DEFAULT_GEMINI_TIMEOUT_S
 from ..foundation.errors import FailureReason, GenerationError, classify_block, to_generation_error
 
 __all__ = [
     "IMAGE_MODEL_SETTING",
     "TEXT_MODEL_SETTING",
+    "GeminiEndpoint",
     "call_failure",
     "client_for",
     "close_clients",
@@ -90,6 +92,32 @@ def close_clients() -> None:
     for client in clients:
         with contextlib.suppress(Exception):  # best effort; nothing useful to report
             client.close()
+
+
+class GeminiEndpoint:
+    """What every Gemini caller holds: a key (never shown), a model, a timeout, a base URL.
+
+    Images, prompt refinement and batches each subclass it, so the key stays out of every repr
+    and all of them share one cached client per key and endpoint.
+    """
+
+    name = "gemini"
+    default_model = DEFAULT_GEMINI_MODEL
+
+    def __init__(self, api_key: str, model: str | None = None,
+                 timeout_s: float = DEFAULT_GEMINI_TIMEOUT_S, base_url: str | None = None) -> None:
+        self._api_key = (api_key or "").strip()
+        self.model = model or self.default_model
+        self.timeout_s = float(timeout_s)
+        self.base_url = base_url or None
+
+    def __repr__(self) -> str:
+        # Spelled out so that the key can never leak through a repr in a log or traceback.
+        return (f"{type(self).__name__}(model={self.model!r}, timeout_s={self.timeout_s!r}, "
+                f"base_url={self.base_url!r})")
+
+    def _client(self) -> genai.Client:
+        return client_for(self._api_key, self.base_url, self.timeout_s)
 
 
 def require_key(api_key: str) -> None:

@@ -24,13 +24,13 @@ import unicodedata
 
 from google.genai import types
 
-from ..foundation.config import DEFAULT_GEMINI_TEXT_MODEL, DEFAULT_GEMINI_TIMEOUT_S
+from ..foundation.config import DEFAULT_GEMINI_TEXT_MODEL
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from ..foundation.limits import REFINED_PROMPT_MAX_CHARS
 from .gemini_client import (
     TEXT_MODEL_SETTING,
+    GeminiEndpoint,
     call_failure,
-    client_for,
     model_not_found,
     require_key,
     safety_failure,
@@ -65,29 +65,11 @@ REFINE_SYSTEM_INSTRUCTION = (
 )
 
 
-class GeminiPromptRefiner:
+class GeminiPromptRefiner(GeminiEndpoint):
     """Refines identity prompts with a Gemini text model (one generateContent call each)."""
 
-    name = "gemini"
+    default_model = DEFAULT_GEMINI_TEXT_MODEL
 
-    def __init__(
-        self,
-        api_key: str,
-        model: str = DEFAULT_GEMINI_TEXT_MODEL,
-        timeout_s: float = DEFAULT_GEMINI_TIMEOUT_S,
-        base_url: str | None = None,
-    ) -> None:
-        self._api_key = (api_key or "").strip()
-        self.model = model
-        self.timeout_s = float(timeout_s)
-        self.base_url = base_url or None
-
-    def __repr__(self) -> str:
-        # Spelled out so that the key can never leak through a repr in a log or traceback.
-        return (
-            f"GeminiPromptRefiner(model={self.model!r}, timeout_s={self.timeout_s!r}, "
-            f"base_url={self.base_url!r})"
-        )
 
     def refine_prompt(self, identity_prompt: str) -> str:
         """The refined description (at most REFINED_PROMPT_MAX_CHARS); GenerationError if none."""
@@ -102,7 +84,7 @@ class GeminiPromptRefiner:
             automatic_continuation=False,
         )
         try:
-            client = client_for(self._api_key, self.base_url, self.timeout_s)
+            client = self._client()
             response = client.models.generate_content(
                 model=self.model,
                 contents=[types.Content(role="user", parts=[types.Part.from_text(text=prompt)])],
