@@ -31,7 +31,7 @@ from .generation import Generation
 from .limiter import Limiter
 from .locks import AgentLocks
 from .queue import Task
-from .retry import RetryPolicy
+from .retry import RetryPolicy, Stopped
 
 __all__ = ["BulkDefaults", "DefaultsPlan", "ProgressCallback"]
 
@@ -156,8 +156,12 @@ class BulkDefaults:
         if target is None:
             return ItemStatus.SKIPPED, "has a custom or up-to-date avatar"
         request = self.generation.default_request(agent, target)
-        produced = self.generation.produce(provider, request, self.policy, run=self.limiter.run,
-                                           kind=CallKind.DEFAULT)
+        try:
+            produced = self.generation.produce(provider, request, self.policy,
+                                               run=self.limiter.run, kind=CallKind.DEFAULT,
+                                               stopping=self.stopping)
+        except Stopped:
+            return None
         if self.stopping.is_set():
             return None
         self.generation.commit(agent_id, (provider.name, provider.model), request, produced, None,

@@ -27,7 +27,7 @@ from .budget import BudgetSpent
 from .generation import Generation, Produced
 from .limiter import Limiter
 from .queue import Task
-from .retry import RetryPolicy
+from .retry import RetryPolicy, Stopped
 
 __all__ = ["NO_PICTURE_EMOTIONS", "EmotionWork", "Release"]
 
@@ -98,6 +98,8 @@ class EmotionWork:
         except BudgetSpent:
             self.release(emotion_variants, {"agent_id": variant.agent_id, "key": variant.key})
             return  # background work pauses; the variant is drawn when the budget allows
+        except Stopped:
+            return  # the row stays pending and is drawn after the restart
         except Exception as exc:
             self.variants.fail(variant, to_generation_error(exc))
             return
@@ -127,7 +129,7 @@ class EmotionWork:
             return self.limiter.run(guarded)
 
         return self.generation.produce(provider, request, self.policy, run=still_current,
-                                       kind=CallKind.EMOTION)
+                                       kind=CallKind.EMOTION, stopping=self.stopping)
 
     def _store(self, variant: ClaimedVariant, produced: Produced) -> None:
         with self.files.lock:

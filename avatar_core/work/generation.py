@@ -9,6 +9,7 @@ the avatar itself takes the same path from ``commit`` on, with the upload in the
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,7 +29,7 @@ from ..storage.images import ImageFiles
 from .budget import Budget, BudgetSpent
 from .locks import AgentLocks
 from .providers import ProviderChoice
-from .retry import INTERACTIVE, RetryPolicy, call_with_retry
+from .retry import INTERACTIVE, RetryPolicy, Stopped, call_with_retry
 
 __all__ = ["Generation", "Produced", "Runner"]
 
@@ -135,7 +136,8 @@ class Generation:
         return self.price_of(provider).usd
 
     def produce(self, provider: ImageProvider, request: ImageRequest, policy: RetryPolicy,
-                run: Runner | None = None, kind: CallKind = CallKind.AVATAR) -> Produced:
+                run: Runner | None = None, kind: CallKind = CallKind.AVATAR,
+                stopping: threading.Event | None = None) -> Produced:
         """Call the provider under a retry policy; the checked reference and display image.
 
         Background work (a ``run`` given: it holds a limiter slot) encodes the display WebP with
@@ -148,6 +150,8 @@ class Generation:
                 return provider.generate(request)
 
         def attempt() -> GeneratedImage:
+            if stopping is not None and stopping.is_set():
+                raise Stopped()  # shutting down: no new attempt, the item stays pending
             return paid() if run is None else run(paid)
 
         image = call_with_retry(attempt, policy)

@@ -29,9 +29,15 @@ from ..foundation.errors import (
     to_generation_error,
 )
 
-__all__ = ["BACKGROUND", "INTERACTIVE", "RetryPolicy", "call_with_retry"]
+__all__ = ["BACKGROUND", "INTERACTIVE", "RetryPolicy", "Stopped", "call_with_retry"]
 
 T = TypeVar("T")
+
+
+class Stopped(Exception):
+    """The process is shutting down: background work leaves its item pending, unfinished."""
+
+    passthrough = True  # not a provider failure: nothing to retry or to record
 
 
 @dataclass(frozen=True)
