@@ -135,3 +135,20 @@ def cluster_env(postgres_server: PostgresServer, s3_server: S3Server,
     return {"AVATARS_DATABASE_URL": postgres_server.url.rsplit("/", 1)[0] + f"/{name}",
             "AVATARS_BLOB_URL": f"s3://{bucket}/avatars",
             "AWS_ENDPOINT_URL": s3_server.endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+# --- the Gemini protocol server -------------------------------------------------------------
+
+from tests.gemini_server import GeminiStub  # noqa: E402
+
+
+@pytest.fixture
+def stub() -> Iterator[GeminiStub]:
+    """A Gemini protocol server answering small images; the SDK's cached clients are dropped
+    before and after, so no test talks through another test's client."""
+    from avatar_core.providers.gemini import close_clients
+
+    close_clients()
+    with GeminiStub(image_size=32) as server:
+        yield server
+    close_clients()

@@ -7,7 +7,7 @@ while it runs) to hold a batch "running" across a restart of the service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,7 +21,6 @@ from avatar_core.foundation.errors import BadRequest
 from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_USD
 from avatar_core.providers.gemini_batch import GeminiBatches
-from avatar_core.providers.gemini_client import close_clients
 from avatar_core.service import AvatarService
 from avatar_core.storage.schema import avatar_versions, jobs
 from tests.conftest import wait_until
@@ -36,19 +35,6 @@ HALF = FLASH * BATCH_DISCOUNT
 AGENTS = ("atlas", "nova", "orion")
 
 ServiceFactory = Callable[..., AvatarService]
-
-
-@pytest.fixture(autouse=True)
-def fresh_clients() -> Iterator[None]:
-    close_clients()
-    yield
-    close_clients()
-
-
-@pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    with GeminiStub(image_size=32) as server:
-        yield server
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ tested by making the ledger's rows older, never by waiting for midnight.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ from avatar_core.foundation.clock import utcnow
 from avatar_core.foundation.errors import BadRequest, FailureReason, GenerationError
 from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import KNOWN_IMAGE_PRICES_USD, REFINE_PRICE_USD
-from avatar_core.providers.gemini_client import close_clients
 from avatar_core.service import AvatarService
 from avatar_core.storage.schema import job_items, jobs, provider_calls
 from tests.conftest import wait_until
@@ -37,20 +36,6 @@ FLASH = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"]  # 0.039
 IMAGES_PER_AGENT = 1 + len(EMOTIONS)
 
 ServiceFactory = Callable[..., AvatarService]
-
-
-@pytest.fixture(autouse=True)
-def fresh_clients() -> Iterator[None]:
-    """Each test's stub has its own port: no SDK client is shared between tests."""
-    close_clients()
-    yield
-    close_clients()
-
-
-@pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    with GeminiStub(image_size=32) as server:
-        yield server
 
 
 @pytest.fixture

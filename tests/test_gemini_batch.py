@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,19 +32,6 @@ from avatar_core.providers.gemini_client import close_clients
 
 KEY = "test-secret-gemini-key-31b7c4"
 UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024  # google-genai's resumable upload chunk
-
-
-@pytest.fixture(autouse=True)
-def fresh_clients() -> Iterator[None]:
-    close_clients()
-    yield
-    close_clients()
-
-
-@pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    with GeminiStub(image_size=32) as server:
-        yield server
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ The real google-genai client talks to ``GeminiStub``, whose text model expands t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +17,6 @@ from avatar_api import create_api
 from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.config import DEFAULT_GEMINI_TEXT_MODEL
 from avatar_core.foundation.pricing import REFINE_PRICE_USD
-from avatar_core.providers.gemini_client import close_clients
 from avatar_core.service import AvatarService
 from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub, ReceivedRequest
@@ -32,19 +31,6 @@ REFINED = (f"{RAW}, with a polished brushed-steel face, rounded cheek plates, wa
 EXPANSION = "polished brushed-steel face"
 
 Client = tuple[TestClient, AvatarService]
-
-
-@pytest.fixture(autouse=True)
-def fresh_clients() -> Iterator[None]:
-    close_clients()
-    yield
-    close_clients()
-
-
-@pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    with GeminiStub(image_size=32) as server:
-        yield server
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import base64
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,7 +21,6 @@ from starlette.testclient import TestClient
 from avatar_api import create_api
 from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.models import PICTURE
-from avatar_core.providers.gemini_client import close_clients
 from avatar_core.service import AvatarService
 from avatar_core.work.emotions import NO_PICTURE_EMOTIONS
 from tests import corpus
@@ -33,19 +32,6 @@ ADMIN = "admin-secret-for-seed-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 
 Client = tuple[TestClient, AvatarService]
-
-
-@pytest.fixture(autouse=True)
-def fresh_clients() -> Iterator[None]:
-    close_clients()
-    yield
-    close_clients()
-
-
-@pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    with GeminiStub(image_size=32) as server:
-        yield server
 
 
 @pytest.fixture
