@@ -22,7 +22,7 @@ from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_USD
 from avatar_core.providers.gemini_batch import GeminiBatches
 from avatar_core.service import AvatarService
-from avatar_core.storage.schema import avatar_versions, jobs
+from avatar_core.storage.schema import avatar_versions, job_items, jobs
 from tests.conftest import wait_until
 from tests.gemini_batch_server import BatchRecord
 from tests.gemini_server import GeminiStub, refused_url
@@ -236,6 +236,29 @@ def test_a_shutdown_while_results_come_in_leaves_them_to_the_next_process(gemini
     assert face_calls(stub) == []  # the results were read again, not drawn again
     assert second.spend().today["default"] == pytest.approx(3 * HALF)
 
+
+
+def test_a_result_kept_just_before_a_crash_is_done_and_paid_once(gemini, stub):
+    first = gemini()
+    register(first, *AGENTS)
+    stub.batches.walk("succeeded")
+    job_id = wait_finished(first, first.generate_defaults(batch=True).id).id
+    kept = first.current_version("nova")
+    with first.engine.begin() as conn:  # what a crash right after keeping nova's face leaves
+        conn.execute(job_items.update().where(job_items.c.job_id == job_id,
+                                              job_items.c.agent_name == "nova")
+                     .values(status="pending"))
+        conn.execute(jobs.update().where(jobs.c.id == job_id).values(
+            status="running", finished_at=None, summary="", poll_after=utcnow()))
+    first.close()
+
+    second = gemini()
+    job = wait_finished(second, job_id)
+
+    assert (job.status, job.generated, job.skipped) == (JobStatus.DONE, 3, 0)
+    assert second.current_version("nova") == kept
+    assert face_calls(stub) == [] and versions_per_agent(second) == {n: 1 for n in AGENTS}
+    assert second.spend().today["default"] == pytest.approx(3 * HALF)  # not recorded twice
 
 # --- items the batch did not draw -------------------------------------------------------------
 

@@ -6,14 +6,16 @@ Provider calls are counted at the network: the real google-genai client talks to
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from avatar_core.domain.emotions import EMOTIONS
+from avatar_core.foundation.clock import utcnow
 from avatar_core.foundation.keys import emotion_key
 from avatar_core.foundation.prompts import TEMPLATE_VERSION
-from avatar_core.storage.schema import emotion_variants
+from avatar_core.storage.schema import emotion_variants, job_items
 from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
 
@@ -210,3 +212,28 @@ def test_bulk_without_a_key_fails_with_not_configured(make_service):
     with pytest.raises(GenerationError) as caught:
         service.generate_defaults(wait=True)
     assert caught.value.reason is FailureReason.NOT_CONFIGURED
+
+
+def test_a_face_committed_just_before_a_crash_counts_as_drawn(make_service, tmp_path):
+    """The worker died between committing a face and settling its item: the item is done (and
+    its agent among the job's faces, whose emotions follow), not skipped as "up to date"."""
+    data_dir = tmp_path / "data"
+    first = make_service(data_dir, resume=False)  # runs no background work of its own
+    for name in ("alpha", "beta", "gamma"):
+        first.register_agent(name)
+    job = first.generate_defaults()
+    (task,) = first.work.bulk.claim("dead-replica", 60, 1)  # alpha, as a worker claims it
+    task.run()
+    with first.engine.begin() as conn:  # what the crash leaves: the face, the item still held
+        conn.execute(job_items.update()
+                     .where(job_items.c.job_id == job.id, job_items.c.agent_name == "alpha")
+                     .values(status="pending", owner="dead-replica",
+                             lease_until=utcnow() + timedelta(minutes=1)))
+    drawn = first.current_version("alpha").id
+    first.close()
+
+    second = make_service(data_dir)
+    finished = second.work.wait(job.id, timeout=120)
+    assert (finished.generated, finished.skipped, finished.failed) == (3, 0, 0)
+    assert second.current_version("alpha").id == drawn  # kept, not drawn a second time
+    assert sorted(second.defaulted_agents(job.id)) == ["alpha", "beta", "gamma"]

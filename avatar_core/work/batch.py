@@ -133,12 +133,16 @@ class BatchDefaults:
 
     def _keep(self, item: ClaimedItem, image: GeneratedImage, provider: BatchImageProvider,
               price: float) -> None:
-        self.generation.budget.record(CallKind.DEFAULT, provider.name, provider.model, price)
         try:
             with self.locks.hold(item.agent_id):
                 agent = self.agents.by_id(item.agent_id)
                 target = None if agent is None else self.bulk.target(
                     agent, self.generation.providers.active())
+                if agent and target is None and self.bulk.drawn_for(item.job_id, agent):
+                    self.jobs.settle(item, ItemStatus.DONE)  # kept and paid before a crash
+                    return
+                self.generation.budget.record(CallKind.DEFAULT, provider.name, provider.model,
+                                              price)
                 if agent is None or target is None:
                     self.jobs.settle(item, ItemStatus.SKIPPED,
                                      message="agent was deleted or has a custom avatar now")

@@ -121,6 +121,17 @@ class BulkDefaults:
                   if agent.current_version_id is not None else None)
         return default_target(agent, provider.name, provider.model, stored)
 
+    def drawn_for(self, job_id: int, agent: Agent) -> bool:
+        """True when ``agent``'s current avatar is a default drawn since job ``job_id`` began.
+
+        That is a face whose worker died (or lost its lease) between committing the version and
+        settling the item: the item is done, not skipped.
+        """
+        if agent.current_version_id is None:
+            return False
+        version = self.versions.get(agent.id, agent.current_version_id)
+        return version.is_default and version.created_at >= self.jobs.get(job_id).created_at
+
     def claim(self, owner: str, lease_s: float, limit: int) -> list[Task]:
         return [Task(job_items, {"job_id": item.job_id, "agent_id": item.agent_id},
                      lambda item=item: self._draw(item))  # type: ignore[misc]
@@ -131,7 +142,7 @@ class BulkDefaults:
         try:
             # Read under the agent's lock: a rename, a custom avatar or a delete may have landed.
             with self.locks.hold(item.agent_id):
-                outcome = self._make_default(item.agent_id)
+                outcome = self._make_default(item)
             if outcome is None:
                 return  # stopping: the item stays pending and is drawn after the restart
             status, message = outcome
@@ -147,13 +158,16 @@ class BulkDefaults:
         self._notify(item.job_id)
         self.finish(item.job_id)
 
-    def _make_default(self, agent_id: int) -> tuple[ItemStatus, str | None] | None:
+    def _make_default(self, item: ClaimedItem) -> tuple[ItemStatus, str | None] | None:
+        agent_id = item.agent_id
         agent = self.agents.by_id(agent_id)
         if agent is None:
             return ItemStatus.SKIPPED, "agent was deleted"
         provider = self.generation.providers.active()
         target = self.target(agent, provider)
         if target is None:
+            if self.drawn_for(item.job_id, agent):
+                return ItemStatus.DONE, None  # counted, and its emotions are queued at the end
             return ItemStatus.SKIPPED, "has a custom or up-to-date avatar"
         request = self.generation.default_request(agent, target)
         try:
