@@ -16,7 +16,7 @@ from PIL import Image
 from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.storage.blobs import TEMP_PREFIX
 from avatar_core.storage.database import create_engine
-from avatar_core.storage.schema import agents, avatar_versions, emotion_variants, job_items
+from avatar_core.storage.schema import agents, avatar_versions, emotion_variants
 from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
 
@@ -44,29 +44,29 @@ def kill(child: subprocess.Popen[str]) -> None:
     assert child.returncode == -signal.SIGKILL
 
 
-def finished_items(database_url: str) -> int:
-    """Bulk items a killed replica had committed, read from the shared database."""
+def committed_faces(database_url: str) -> int:
+    """Default faces a killed process had committed, read from its database. Counted as
+    versions, not settled items: it may have died between a face's version and its item."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            return int(conn.scalar(sa.select(sa.func.count()).select_from(job_items)
-                                   .where(job_items.c.status == "done")) or 0)
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(avatar_versions)
+                                   .where(avatar_versions.c.is_default.is_(True))) or 0)
     finally:
         engine.dispose()
 
 
 def finished_at_kill(data_dir: Path) -> tuple[int, int]:
-    """(default avatars, emotion variants) the killed process had committed."""
-    engine = create_engine(f"sqlite:///{data_dir / 'avatars.db'}")
+    """(default faces, emotion variants) the killed process had committed."""
+    database_url = f"sqlite:///{data_dir / 'avatars.db'}"
+    engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            defaults = conn.scalar(sa.select(sa.func.count()).select_from(job_items)
-                                   .where(job_items.c.status == "done")) or 0
             emotions = conn.scalar(sa.select(sa.func.count()).select_from(emotion_variants)
                                    .where(emotion_variants.c.status == "done")) or 0
     finally:
         engine.dispose()
-    return defaults, emotions
+    return committed_faces(database_url), emotions
 
 
 def assert_consistent(service) -> None:

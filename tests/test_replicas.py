@@ -129,7 +129,7 @@ def test_replicas_starting_together_migrate_and_seed_once(make_service, tmp_path
 
 def test_a_dead_replicas_items_are_taken_over_without_redoing_finished_ones(
         make_service, tmp_path, cluster_env):
-    from tests.test_crash import finished_items, kill, start_child
+    from tests.test_crash import committed_faces, kill, start_child
 
     with GeminiStub(latency_s=0.4) as stub:
         options = gemini(stub, AVATARS_LEASE_S="3", AVATARS_CONCURRENCY="2", **cluster_env)
@@ -138,7 +138,7 @@ def test_a_dead_replicas_items_are_taken_over_without_redoing_finished_ones(
         kill(child)
         killed_at = time.monotonic()
         calls_at_kill = stub.calls
-        done_at_kill = finished_items(cluster_env["AVATARS_DATABASE_URL"])
+        done_at_kill = committed_faces(cluster_env["AVATARS_DATABASE_URL"])
         survivor = make_service(tmp_path / "alive", **options)
         job = survivor.latest_defaults_job()
         assert job is not None and not job.finished
