@@ -43,12 +43,6 @@ def fresh_clients() -> Iterator[None]:
 
 
 @pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    with GeminiStub() as server:
-        yield server
-
-
-@pytest.fixture
 def refiner(stub: GeminiStub) -> GeminiPromptRefiner:
     return GeminiPromptRefiner(KEY, base_url=stub.url, timeout_s=5)
 

@@ -17,13 +17,6 @@ from avatar_core.foundation.keys import emotion_key
 from avatar_core.foundation.prompts import TEMPLATE_VERSION
 from avatar_core.storage.schema import emotion_variants, job_items
 from tests.conftest import wait_until
-from tests.gemini_server import GeminiStub
-
-
-@pytest.fixture
-def stub():
-    with GeminiStub() as server:
-        yield server
 
 
 @pytest.fixture
