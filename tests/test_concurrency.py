@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 
-from avatar_core.foundation.errors import AvatarError
+from avatar_core.foundation.errors import AvatarError, NotFound
 from tests.conftest import wait_until
 
 
@@ -51,6 +52,31 @@ def test_generate_racing_delete_leaves_no_orphans(service):
     assert all(isinstance(e, AvatarError) for e in errors)  # NotFound for the loser, if any
     wait_until(service.work.idle, timeout=120)
     assert service.referenced_blobs() == set(service.blobs.names())
+
+
+def test_planning_emotions_for_an_agent_deleted_meanwhile_is_a_no_op(make_service):
+    """The narrow end of the race above: a generation read its new version, then the agent
+    was deleted before its emotion rows went in (once a 500 on a busy machine)."""
+    service = make_service(resume=False)
+    service.register_agent("atlas")
+    version = service.generate("atlas", "a robot")
+    service.delete_agent("atlas")
+    assert service.variants.plan(version.agent_id, version) == 0
+
+
+def test_an_activity_for_an_agent_deleted_meanwhile_is_not_found(service):
+    """Recording read the agent, then it was deleted: a 404, not a foreign-key error."""
+    service.register_agent("atlas")
+    atlas = service.agents.get("atlas")
+    service.delete_agent("atlas")
+    now = datetime.now(UTC)
+    with pytest.raises(NotFound):
+        service.activities.record(atlas, started_at=now, ended_at=None, kind="task",
+                                  status="running")
+    with pytest.raises(NotFound):
+        service.activities.record_many([{"agent_name": "atlas", "started_at": now,
+                                         "kind": "task", "status": "running"}],
+                                       {"atlas": atlas.id})
 
 
 @pytest.mark.parametrize("workers", [4])

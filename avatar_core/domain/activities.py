@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -108,6 +109,16 @@ def _check_time(field: str, moment: datetime) -> None:
                          f"{earliest:%Y-%m-%d} and {latest:%Y-%m-%d %H:%M} UTC")
 
 
+@contextmanager
+def _agent_must_exist() -> Iterator[None]:
+    """An agent deleted between its lookup and the insert is NotFound, not a database error
+    (the foreign key is the only constraint an insert here can break)."""
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        raise NotFound("Agent not found") from None
+
+
 class Activities:
     """The ``activities`` table."""
 
@@ -118,7 +129,7 @@ class Activities:
                kind: str, status: str, summary: str = "") -> Activity:
         check_activity(started_at, ended_at, kind, status)
         text = (summary or "")[:SUMMARY_MAX_CHARS]
-        with self.engine.begin() as conn:
+        with _agent_must_exist(), self.engine.begin() as conn:
             new_id = inserted_id(conn.execute(activities.insert().values(
                 agent_id=agent.id, started_at=started_at, ended_at=ended_at, kind=kind,
                 status=status, summary=text)))
@@ -136,7 +147,7 @@ class Activities:
                            "kind": row["kind"], "status": row["status"],
                            "summary": (row.get("summary") or "")[:SUMMARY_MAX_CHARS]})
         if values:
-            with self.engine.begin() as conn:
+            with _agent_must_exist(), self.engine.begin() as conn:
                 conn.execute(activities.insert(), values)
         return len(values)
 

@@ -60,11 +60,18 @@ class EmotionVariants:
         self.engine = engine
 
     def plan(self, agent_id: int, version: AvatarVersion, *, retry_transient: bool = False) -> int:
-        """Make sure every variant of ``version`` has a row; returns how many are pending.
+        """Make sure every variant of ``version`` has a row; returns how many are pending (none
+        for an agent deleted meanwhile).
 
         With ``retry_transient``, variants that failed for a transient reason (rate limit,
         timeout, upstream error) are pending again.
         """
+        try:
+            return self._plan(agent_id, version, retry_transient)
+        except sa.exc.IntegrityError:  # duplicates are ignored: the agent was deleted meanwhile
+            return 0
+
+    def _plan(self, agent_id: int, version: AvatarVersion, retry_transient: bool) -> int:
         keys = emotion_keys(version)
         now = utcnow()
         with self.engine.begin() as conn:
