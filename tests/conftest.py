@@ -137,6 +137,34 @@ def cluster_env(postgres_server: PostgresServer, s3_server: S3Server,
             "AWS_ENDPOINT_URL": s3_server.endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
 
 
+# --- the REST API in-process ----------------------------------------------------------------
+
+from starlette.testclient import TestClient  # noqa: E402
+
+ADMIN = "admin-secret-for-tests"  # the admin token of make_client's services
+Client = tuple[TestClient, AvatarService]
+
+
+@pytest.fixture
+def make_client(make_service: ServiceFactory) -> Callable[..., Client]:
+    """A TestClient over a fresh service (admin token ``ADMIN``); background work is off unless
+    asked for.
+
+    Emotion variants are CPU-heavy with the built-in renderer; tests that do not look at them
+    stop the background work so that every generation costs only itself.
+    """
+    from avatar_api import create_api
+
+    def factory(*, background: bool = False, **env: str) -> Client:
+        env.setdefault("AVATARS_ADMIN_TOKEN", ADMIN)
+        service = make_service(**env)
+        if not background:
+            service.work.shutdown()
+        return TestClient(create_api(lambda: service)), service
+
+    return factory
+
+
 # --- the Gemini protocol server -------------------------------------------------------------
 
 from tests.gemini_server import GeminiStub  # noqa: E402

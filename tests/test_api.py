@@ -15,42 +15,20 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-from avatar_api import create_api
 from avatar_core import runtime
 from avatar_core.foundation.models import Emotion
 from avatar_core.service import AvatarService
 from tests import corpus
-from tests.conftest import wait_until
+from tests.conftest import ADMIN, Client, wait_until
 from tests.gemini_server import GeminiStub
 
-ADMIN = "admin-secret-for-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 GEMINI_KEY = "AIzaSyTEST-0123456789abcdefghijklmnopq"
 EMOTIONS = [e.value for e in Emotion]
 
-Client = tuple[TestClient, AvatarService]
-
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def make_client(make_service: Callable[..., AvatarService]) -> Callable[..., Client]:
-    """A TestClient over a fresh service; background work is off unless asked for.
-
-    Emotion variants are CPU-heavy with the built-in renderer; tests that do not look at them
-    stop the background work so that every generation costs only itself.
-    """
-
-    def factory(*, background: bool = False, **env: str) -> Client:
-        env.setdefault("AVATARS_ADMIN_TOKEN", ADMIN)
-        service = make_service(**env)
-        if not background:
-            service.work.shutdown()
-        return TestClient(create_api(lambda: service)), service
-
-    return factory
 
 
 @pytest.fixture

@@ -19,11 +19,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import streamlit as st
-from starlette.testclient import TestClient
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
-from avatar_api import create_api
 from avatar_core import runtime
 from avatar_core.domain.tiles import TileAgent
 from avatar_core.domain.timeline import build_timeline
@@ -35,18 +33,16 @@ from avatar_core.foundation.limits import (
     JSON_BODY_MAX_BYTES,
     MAX_UPLOAD_BYTES,
 )
-from avatar_core.service import AvatarService
 from avatar_core.storage.blobs import TEMP_PREFIX
 from avatar_core.storage.database import create_engine
 from avatar_core.storage.schema import activities, job_items
 from tests import corpus
 from tests.api_server import ApiServer, head_of, send_raw
-from tests.conftest import wait_until
+from tests.conftest import ADMIN, Client, wait_until
 from tests.gemini_server import GeminiStub
 from tests.postgres_server import PostgresServer, postgres_bin
 
 REPO = Path(__file__).resolve().parent.parent
-ADMIN = "hardening-admin-token"
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 GEMINI_KEY = "AIzaSyHARDENING-0123456789abcdefghijk"
 UPLOAD_CAP = MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES
@@ -204,21 +200,6 @@ def test_a_client_that_goes_away_mid_body_leaves_no_traceback(server):
 
 
 # --- services and clients for the rest -------------------------------------------------------
-
-
-Client = tuple[TestClient, AvatarService]
-
-
-@pytest.fixture
-def make_client(make_service: Callable[..., AvatarService]) -> Callable[..., Client]:
-    def factory(*, background: bool = False, **env: str) -> Client:
-        env.setdefault("AVATARS_ADMIN_TOKEN", ADMIN)
-        service = make_service(**env)
-        if not background:
-            service.work.shutdown()
-        return TestClient(create_api(lambda: service)), service
-
-    return factory
 
 
 @pytest.fixture
