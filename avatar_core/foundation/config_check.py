@@ -103,8 +103,12 @@ def unknown_names(names: Iterable[str], declared: Collection[str]) -> list[Probl
     for name in sorted(set(names)):
         if not name.startswith(OUR_PREFIX) or name in declared:
             continue
-        close = difflib.get_close_matches(name, ours, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}?" if close else "see the configuration table in README"
+        # Compared without the shared prefix, which would make every name look alike.
+        suffixes = {d.removeprefix(OUR_PREFIX): d for d in ours}
+        close = difflib.get_close_matches(name.removeprefix(OUR_PREFIX), suffixes, n=1,
+                                          cutoff=0.6)
+        hint = (f"did you mean {suffixes[close[0]]}?" if close
+                else "see the configuration table in README")
         problems.append(Problem(name, None, f"is not a setting of Agent Avatars ({hint})"))
     return problems
 

@@ -76,6 +76,7 @@ class _Listing:
 
 _listings: dict[tuple[str, str | None], _Listing] = {}
 _lock = threading.Lock()
+_listing_lock = threading.Lock()
 
 
 def choose(kind: ModelKind, setting: str, api_key: str, base_url: str | None,
@@ -120,11 +121,18 @@ def unavailable(kind: ModelKind, model: str, setting: str, api_key: str,
 
 
 def _listing(api_key: str, base_url: str | None, timeout_s: float) -> _Listing:
-    now = time.monotonic()
+    with _listing_lock:  # one request at a time: threads that missed the cache wait for it
+        return _cached(api_key, base_url) or _fetch(api_key, base_url, timeout_s)
+
+
+def _cached(api_key: str, base_url: str | None) -> _Listing | None:
     with _lock:
         listing = _listings.get((api_key, base_url))
-    if listing is not None and listing.expires > now:
-        return listing
+    return listing if listing is not None and listing.expires > time.monotonic() else None
+
+
+def _fetch(api_key: str, base_url: str | None, timeout_s: float) -> _Listing:
+    now = time.monotonic()
     try:
         client = client_for(api_key, base_url, timeout_s)
         names = tuple(_generators(client.models.list(config={"page_size": 1000})))
