@@ -42,8 +42,10 @@ class BudgetSpent(GenerationError):
             FailureReason.RATE_LIMITED,
             f"The daily budget of ${limit:.2f} is spent (${spent:.2f} today); it resets at "
             f"{resumes_at:%H:%M} UTC. An admin can raise it in Settings → Default avatars or "
-            "with AVATARS_DAILY_BUDGET_USD",
-            retry_after=max(1.0, (resumes_at - utcnow()).total_seconds()))
+            "with AVATARS_DAILY_BUDGET_USD")
+        # Our own clock, not a provider's delay: the budget resets at midnight, so the bound
+        # on provider delays does not apply.
+        self.retry_after = max(1.0, (resumes_at - utcnow()).total_seconds())
         self.resumes_at = resumes_at
 
 
