@@ -34,7 +34,6 @@ from avatar_core.storage.schema import limiter_state
 from avatar_core.work.cluster_limiter import ClusterLimiter
 from avatar_core.work.limiter import AdaptiveLimiter
 from tests.conftest import wait_until
-from tests.databases import postgres  # noqa: F401  (fixture)
 from tests.gemini_server import GeminiStub
 
 KEY = "AIzaSyTEST-delays-0123456789abcdefghijkl"
@@ -130,7 +129,7 @@ def test_background_emotions_carry_on_after_an_infinite_delay(make_service, stub
 
 
 @pytest.mark.slow
-def test_postgresql_stores_a_bounded_pause_and_cuts_an_old_long_one(postgres):  # noqa: F811
+def test_postgresql_stores_a_bounded_pause_and_cuts_an_old_long_one(postgres):
     engine = create_engine(postgres.url)
     migrate(engine)
     limiter = ClusterLimiter(engine, 2, "replica-a", lease_s=30)
