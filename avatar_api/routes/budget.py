@@ -24,7 +24,8 @@ class BudgetIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    daily_budget_usd: float | None = Field(ge=0, le=BUDGET_MAX_USD, allow_inf_nan=False)
+    daily_budget_usd: float | None = Field(ge=0, le=BUDGET_MAX_USD, allow_inf_nan=False,
+                                           strict=True)  # no "5" or true for a number
 
 
 def spend_json(spend: Spend) -> dict[str, Any]:
