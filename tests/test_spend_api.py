@@ -6,6 +6,9 @@ goes through the real google-genai client to ``GeminiStub``; the ledger is read 
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
@@ -110,7 +113,7 @@ def test_not_a_number_and_infinity_are_refused(paid):
 
 
 def test_an_interactive_call_past_the_budget_is_429_naming_it(paid, stub):
-    service, client = paid()
+    _service, client = paid()
     client.put("/budget", json={"daily_budget_usd": FLASH}, headers=AUTH)
     body = {"identity_prompt": "a brass robot"}
     assert client.post("/agents/atlas/avatar/generate", json=body, headers=AUTH).status_code == 200
@@ -151,3 +154,34 @@ def test_a_reservation_holds_money_until_settled_or_released(paid):
     assert budget.reservation(again.id) is None
     again.release()  # a settled reservation is spent: releasing it changes nothing
     assert service.spend().spent_today == pytest.approx(0.3)
+
+
+def zip_of(count: int) -> bytes:
+    from tests.page_helpers import png
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        names = [f"agent-{n}" for n in range(count)]
+        bundle.writestr("agents.csv", "name\n" + "\n".join(names) + "\n")
+        for name in names:
+            bundle.writestr(f"{name}.png", png((10, 120, 90)))
+    return buffer.getvalue()
+
+
+def test_a_zip_import_prices_the_emotion_calls_it_queues(paid):
+    service, client = paid()
+    answer = client.post("/agents/import", files={"file": ("agents.zip", zip_of(3))},
+                         headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert found["imported"] == ["agent-0", "agent-1", "agent-2"]
+    assert found["emotions_queued"] == 24
+    assert found["estimated_usd"] == pytest.approx(24 * FLASH)
+    assert len(service.emotions("agent-0").pending) == 8
+
+
+def test_a_zip_import_with_the_builtin_renderer_queues_nothing_paid(make_client, database_url):
+    client, _service = make_client(**database_url)
+    found = client.post("/agents/import", files={"file": ("agents.zip", zip_of(2))},
+                        headers=AUTH).json()
+    assert (found["emotions_queued"], found["estimated_usd"]) == (0, 0.0)
