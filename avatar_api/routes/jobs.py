@@ -42,7 +42,7 @@ def get_job(job_id: RowId, service: ServiceDep, _role: Editor) -> dict[str, Any]
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut,
-             responses=errors(401, 403, 404, 409, 422))
+             responses=errors(401, 403, 404, 409, 413, 422))
 def cancel_job(job_id: RowId, service: ServiceDep, _role: Admin) -> dict[str, Any]:
     """Open items are not started; items being drawn finish and are kept."""
     return job_json(service.job_control.cancel(job_id))
