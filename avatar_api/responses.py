@@ -73,6 +73,8 @@ class HealthOut(_Out):
     status: Literal["ok"]
     provider: str
     demo_mode: bool
+    model: str | None = None  # the Gemini image model in use; None without Gemini / not yet
+    model_reason: str | None = None  # why: "set by AVATARS_GEMINI_MODEL", "auto: first of …"
 
 
 class AgentOut(_Out):
