@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 ADMIN = "admin-secret-for-budget-server"
 KEY = "AIzaSyTEST-budget-server-0123456789abcd"
-FLASH = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"]
+FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]
 AGENTS = ("atlas", "nova", "orion", "vega")
 
 

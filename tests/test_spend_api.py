@@ -23,7 +23,7 @@ from tests.conftest import ADMIN
 
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 KEY = "AIzaSyTEST-spend-0123456789abcdefghijklm"
-FLASH = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"]
+FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def test_a_reservation_holds_money_until_settled_or_released(paid):
     service, _client = paid()
     budget = service.budget
     budget.set_limit(1.0)
-    held = budget.reserve(0.6, CallKind.DEFAULT, "gemini", "gemini-2.5-flash-image")
+    held = budget.reserve(0.6, CallKind.DEFAULT, "gemini", "gemini-3.1-flash-image")
     with pytest.raises(BudgetSpent):
         budget.reserve(0.6, CallKind.DEFAULT)
     assert budget.reservation(held.id) is not None  # found again, e.g. after a restart
