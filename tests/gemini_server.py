@@ -190,7 +190,8 @@ class GeminiStub:
           ``color`` ((r, g, b); default derived from the request), ``text`` (an extra text part)
         - ``error``: ``status`` (HTTP code, 500), ``grpc_status`` (default from the code),
           ``message``, ``details`` (list of Google ``details`` objects)
-        - ``rate_limited``: ``retry_delay_s`` (1), ``message``
+        - ``rate_limited``: ``retry_delay_s`` (1), ``message``; ``retry_delay`` (the
+          ``retryDelay`` text as sent, e.g. ``"inf"``), ``retry_after`` (a Retry-After header)
         - ``finish``: ``reason`` ("SAFETY"; also IMAGE_SAFETY, PROHIBITED_CONTENT, …)
         - ``blocked``: ``reason`` ("SAFETY"; promptFeedback.blockReason)
         - ``text``: ``text`` (default: the user's words, expanded), ``finish`` ("STOP"); a
