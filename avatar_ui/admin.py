@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from avatar_core.foundation.errors import TooManyAttempts
+
 from .service import get_service
 
 __all__ = ["ADMIN_KEY", "admin_unlocked", "lock_admin", "require_admin", "unlock_admin"]
@@ -24,12 +26,24 @@ def admin_unlocked() -> bool:
     return tokens.demo_mode or tokens.is_admin(st.session_state.get(ADMIN_KEY))
 
 
-def unlock_admin(token: str) -> bool:
-    """Keep ``token`` for this session if it is the admin token; False otherwise."""
-    if get_service().tokens.is_admin(token):
-        st.session_state[ADMIN_KEY] = token
-        return True
-    return False
+def unlock_admin(token: str) -> str | None:
+    """Keep ``token`` for this session if it is the admin token (None); else why not.
+
+    Wrong tokens count against this browser's address like the API's (``AuthFailures``):
+    after a burst, the answer says how long to wait and the token is not even compared.
+    """
+    tokens = get_service().tokens
+    address = st.context.ip_address  # None on loopback (and not a str under AppTest)
+    client = address if isinstance(address, str) and address else "local"
+    try:
+        tokens.failures.check(client)
+        if tokens.is_admin(token):
+            st.session_state[ADMIN_KEY] = token
+            return None
+        tokens.failures.record(client, "admin unlock")
+    except TooManyAttempts as exc:
+        return exc.detail
+    return "That is not the admin token."
 
 
 def lock_admin() -> None:
