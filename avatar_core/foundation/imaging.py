@@ -43,7 +43,7 @@ from .image_formats import (
     unaccepted_message,
     webp_canvas_size,
 )
-from .limits import MAX_PIXELS, MAX_UPLOAD_BYTES
+from .limits import INLINE_IMAGE_MAX_BYTES, MAX_PIXELS, MAX_UPLOAD_BYTES, REFERENCE_MAX_SIDE
 from .webp import DISPLAY_TARGET_SSIM, Effort, EffortName, encode_at_target
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "Effort",
     "decode_provider_image",
     "image_size",
+    "inline_reference",
     "palette",
     "preview_png",
     "provider_outputs",
@@ -92,16 +93,38 @@ _PALETTE_SAMPLE_SIDE = 64
 
 
 def validate_upload(
-    data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS
+    data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS,
+    max_side: int = REFERENCE_MAX_SIDE,
 ) -> bytes:
     """Decode an uploaded image for real and return it as normalised PNG bytes.
 
     Accepts PNG, JPEG (CMYK too), WebP and GIF (the first frame of an animation), whatever
     their bit depth, palette or transparency; the result is an upright 8-bit RGB or RGBA PNG
-    with no metadata. Anything else raises ``InvalidInput`` with a message saying what is wrong.
+    with no metadata, at most ``max_side`` on its longest side (a phone photo is scaled down
+    at intake, so it is stored, sent inline and served at that size). Anything else raises
+    ``InvalidInput`` with a message saying what is wrong.
     """
-    image = _decode(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    image = _decode(data, max_bytes=max_bytes, max_pixels=max_pixels, max_side=max_side)
     return _encode_png(image)
+
+
+def inline_reference(data: bytes) -> bytes:
+    """A reference image as it may travel inline to the provider: at most
+    ``REFERENCE_MAX_SIDE`` and ``INLINE_IMAGE_MAX_BYTES`` (lossy WebP when a PNG is over it).
+    Images already within both go byte for byte (references stored before intake scaling
+    did not)."""
+    with _open_lazily(data, max_pixels=PROVIDER_MAX_PIXELS) as image:
+        fits = max(image.size) <= REFERENCE_MAX_SIDE
+    if fits and len(data) <= INLINE_IMAGE_MAX_BYTES:
+        return data
+    decoded = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS,
+                      max_side=REFERENCE_MAX_SIDE)
+    png = _encode_png(decoded)
+    if len(png) <= INLINE_IMAGE_MAX_BYTES:
+        return png
+    out = io.BytesIO()
+    decoded.save(out, format="WEBP", quality=90)
+    return out.getvalue()
 
 
 def decode_provider_image(data: bytes) -> bytes:
@@ -219,8 +242,10 @@ def preview_png(data: bytes, max_side: int = 320) -> bytes:
 # --- decoding -------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
-    """Validate and fully decode ``data`` into an upright RGB or RGBA image with no metadata."""
+def _decode(data: bytes, *, max_bytes: int, max_pixels: int,
+            max_side: int | None = None) -> Image.Image:
+    """Validate and fully decode ``data`` into an upright RGB or RGBA image with no metadata
+    (shrunk to ``max_side`` when given)."""
     if not data:
         raise InvalidInput("The file is empty")
     if len(data) > max_bytes:
@@ -237,7 +262,11 @@ def _decode(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
             raise InvalidInput(
                 "The image is truncated or corrupt and could not be decoded"
             ) from exc
-    return _normalise(upright)
+        normal = _normalise(upright)
+        if max_side is not None and max(normal.size) > max_side:
+            normal.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        return normal
+
 
 
 @contextmanager

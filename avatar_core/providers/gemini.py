@@ -12,6 +12,7 @@ drawn in a batch is asked for exactly like one drawn interactively) and reads th
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from google.genai import types
 from PIL import Image, UnidentifiedImageError
 
+from ..foundation import imaging
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from .base import GeneratedImage, ImageRequest
 from .gemini_client import (
@@ -92,9 +94,12 @@ class GeminiProvider(GeminiEndpoint):
 def _as_accepted_image(data: bytes) -> tuple[bytes, str]:
     """The reference as bytes Gemini accepts, with its real MIME type read from the bytes.
 
-    PNG, JPEG and WebP go as they are (no quality lost); anything else Pillow can read (GIF,
-    BMP, TIFF, …) is re-encoded as PNG rather than sent under a type Gemini would refuse.
+    PNG, JPEG and WebP go as they are (no quality lost) when within the inline limits
+    (``imaging.inline_reference``); anything else Pillow can read (GIF, BMP, TIFF, …) is
+    re-encoded as PNG rather than sent under a type Gemini would refuse.
     """
+    with contextlib.suppress(InvalidInput):  # not one of our formats: read (or refused) below
+        data = imaging.inline_reference(data)
     try:
         with Image.open(io.BytesIO(data)) as image:
             mime = _ACCEPTED_FORMATS.get(image.format or "")
