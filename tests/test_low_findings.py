@@ -4,9 +4,13 @@ key file, older avatars' emotions, bounded decodes, JSON caps, interactive timeo
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
+from avatar_core.foundation import imaging
 from avatar_core.foundation.config import mask_url
+from tests import corpus
 
 
 @pytest.mark.parametrize("url, secret", [
@@ -27,3 +31,21 @@ def test_mask_url_leaves_plain_urls_alone() -> None:
     for url in ("sqlite:///data/avatars.db", "https://db.example:5432/avatars?sslmode=require",
                 "postgresql://app@db/avatars"):
         assert mask_url(url) == url
+
+
+def test_large_decodes_wait_for_a_slot() -> None:
+    photo = corpus.jpeg(2500, 2000)  # 5 MP: over the large-decode threshold
+    held = [imaging.DECODE_SLOTS.acquire(timeout=5) for _ in range(2)]
+    assert all(held)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (imaging.validate_upload(photo), done.set()))
+    try:
+        worker.start()
+        assert not done.wait(1.0)  # both slots taken: the decode waits
+        small = imaging.validate_upload(corpus.png(64, 64))  # small images need no slot
+        assert small
+    finally:
+        imaging.DECODE_SLOTS.release()
+        imaging.DECODE_SLOTS.release()
+    assert done.wait(60)
+    worker.join(60)

@@ -21,8 +21,9 @@ libwebp allocates the whole canvas as soon as its decoder is created.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from PIL import (
     GifImagePlugin,
@@ -48,6 +49,7 @@ from .webp import DISPLAY_TARGET_SSIM, Effort, EffortName, encode_at_target
 
 __all__ = [
     "ACCEPTED_MIME_TYPES",
+    "DECODE_SLOTS",
     "DISPLAY_MAX_SIDE",
     "DISPLAY_TARGET_SSIM",
     "MAX_PIXELS",
@@ -85,6 +87,11 @@ _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
     "image/gif": GifImagePlugin.GifImageFile,
     "image/webp": WebPImagePlugin.WebPImageFile,
 }
+
+LARGE_DECODE_PIXELS = 4_000_000
+DECODE_SLOTS = threading.BoundedSemaphore(2)
+"""Decodes of images over ``LARGE_DECODE_PIXELS`` run at most two at a time: a 40 MP photo
+takes 160 MB decoded, and nothing else bounds how many uploads arrive at once."""
 
 _ALPHA_FLOOR = 64
 """Pixels more transparent than this (0–255) do not count towards the palette."""
@@ -245,14 +252,14 @@ def preview_png(data: bytes, max_side: int = 320) -> bytes:
 def _decode(data: bytes, *, max_bytes: int, max_pixels: int,
             max_side: int | None = None) -> Image.Image:
     """Validate and fully decode ``data`` into an upright RGB or RGBA image with no metadata
-    (shrunk to ``max_side`` when given)."""
+    (shrunk to ``max_side`` while its decode slot is held, when given)."""
     if not data:
         raise InvalidInput("The file is empty")
     if len(data) > max_bytes:
         raise InvalidInput(
             f"The file is {_megabytes(len(data))} MB; the limit is {_megabytes(max_bytes)} MB"
         )
-    with _open_lazily(data, max_pixels=max_pixels) as image:
+    with _open_lazily(data, max_pixels=max_pixels) as image, _decode_slot(image.size):
         try:
             image.load()  # GIF, APNG and animated WebP load their first frame
             upright = ImageOps.exif_transpose(image)
@@ -267,6 +274,9 @@ def _decode(data: bytes, *, max_bytes: int, max_pixels: int,
             normal.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         return normal
 
+
+def _decode_slot(size: tuple[int, int]) -> threading.BoundedSemaphore | nullcontext[None]:
+    return DECODE_SLOTS if size[0] * size[1] > LARGE_DECODE_PIXELS else nullcontext()
 
 
 @contextmanager
