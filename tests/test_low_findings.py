@@ -4,13 +4,16 @@ key file, older avatars' emotions, bounded decodes, JSON caps, interactive timeo
 
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 
 import pytest
 
 from avatar_core.foundation import imaging
 from avatar_core.foundation.config import mask_url
 from tests import corpus
+from tests.live_server import LiveServer, request
 
 
 @pytest.mark.parametrize("url, secret", [
@@ -49,3 +52,22 @@ def test_large_decodes_wait_for_a_slot() -> None:
         imaging.DECODE_SLOTS.release()
     assert done.wait(60)
     worker.join(60)
+
+
+def test_every_api_path_answers_json_on_the_real_server_control_characters_included(
+        tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "data", tmp_path / "server.log")
+    try:
+        server.wait_healthy(120)
+        answers = [request(server.port, "GET", path)
+                   for path in ("/api/x%0A", "/api/x%1B", "/api/agents/atlas%0D%0Aavatar%0A",
+                                "/api/%0A")]  # (%00 is refused by uvicorn itself)
+        listed = request(server.port, "GET", "/api/agents%0A")  # "$" matches before a "\n"
+    finally:
+        server.stop()
+    for status, headers, body in answers:
+        assert 400 <= status < 500 and headers.get("content-type") == "application/json", (
+            status, headers, body)
+        assert json.loads(body)["detail"]
+    assert answers[0][0] == answers[1][0] == 404
+    assert listed[1]["content-type"] == "application/json"
