@@ -55,10 +55,13 @@ _UPLOADS = (
 )
 
 
-def body_cap(method: str, path: str) -> tuple[int, bool]:
-    """(the byte cap of this route's body, whether it is an upload route)."""
+def body_cap(method: str, path: str, content_type: str | None = None) -> tuple[int, bool]:
+    """(the byte cap of this route's body, whether it takes an upload): a body declared as
+    anything but multipart (JSON to generate) is held to the JSON cap even on an upload
+    route."""
+    form = (content_type or "multipart/").lower().startswith("multipart/")
     for upload_method, pattern in _UPLOADS:
-        if method == upload_method and pattern.match(path):
+        if method == upload_method and pattern.match(path) and form:
             return MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES, True
     return JSON_BODY_MAX_BYTES, False
 
@@ -84,7 +87,7 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         path = _relative_path(scope)
-        cap, is_upload = body_cap(scope["method"], path)
+        cap, is_upload = body_cap(scope["method"], path, _header(scope, b"content-type"))
         refusal = self._refuse_early(scope, cap, is_upload)
         if refusal is not None:
             await refusal(scope, receive, send)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ import pytest
 from avatar_core.foundation import imaging
 from avatar_core.foundation.config import mask_url
 from tests import corpus
+from tests.conftest import ADMIN, Client
 from tests.live_server import LiveServer, request
+
+ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 
 
 @pytest.mark.parametrize("url, secret", [
@@ -71,3 +75,15 @@ def test_every_api_path_answers_json_on_the_real_server_control_characters_inclu
         assert json.loads(body)["detail"]
     assert answers[0][0] == answers[1][0] == 404
     assert listed[1]["content-type"] == "application/json"
+
+
+def test_generate_holds_a_json_body_to_one_megabyte(make_client: Callable[..., Client]) -> None:
+    client, service = make_client()
+    service.register_agent("atlas")
+    padded = json.dumps({"identity_prompt": "a robot", "pad": "x" * (3 * 1024 * 1024)})
+    answer = client.post("/agents/atlas/avatar/generate", content=padded, headers={
+        **ADMIN_AUTH, "Content-Type": "application/json"})
+    assert answer.status_code == 413 and "JSON body" in answer.json()["detail"]
+    picture = client.put("/agents/atlas/avatar", headers=ADMIN_AUTH,
+                         files={"image": ("p.png", corpus.noise_png(1200, 1200), "image/png")})
+    assert picture.status_code == 200, picture.text  # an upload over 1 MB still goes through
