@@ -87,3 +87,18 @@ def test_generate_holds_a_json_body_to_one_megabyte(make_client: Callable[..., C
     picture = client.put("/agents/atlas/avatar", headers=ADMIN_AUTH,
                          files={"image": ("p.png", corpus.noise_png(1200, 1200), "image/png")})
     assert picture.status_code == 200, picture.text  # an upload over 1 MB still goes through
+
+
+@pytest.mark.parametrize("filename, data, words", [
+    ("agents.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ("agents.csv", b"name,description\natlas," + b"x" * (200 * 1024) + b"\n",
+     "field larger than field limit"),
+], ids=["deeply-nested-json", "csv-field-over-128-kb"])
+def test_an_unreadable_import_file_is_a_400(make_client: Callable[..., Client], filename: str,
+                                            data: bytes, words: str) -> None:
+    client, service = make_client()
+    answer = client.post("/agents/import", headers=ADMIN_AUTH,
+                         files={"file": (filename, data, "application/octet-stream")})
+    assert answer.status_code == 400, answer.text
+    assert words in answer.json()["detail"]
+    assert service.list_agents() == []
