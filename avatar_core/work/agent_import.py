@@ -65,7 +65,8 @@ def parse_agent_file(filename: str, data: bytes) -> list[dict[str, Any]]:
             loaded = loaded["agents"]
         if not isinstance(loaded, list):
             raise BadRequest('JSON must be a list of agents or {"agents": [...]}')
-        rows = [item if isinstance(item, Mapping) else {"_invalid": item} for item in loaded]
+        rows: Sequence[Mapping[str, Any]] = [
+            item if isinstance(item, Mapping) else {"_invalid": item} for item in loaded]
     elif filename.lower().endswith(".csv"):
         rows = _csv_rows(text)
     else:
