@@ -10,11 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from avatar_core.foundation import imaging
+from avatar_core.foundation.clock import utcnow
 from avatar_core.foundation.config import mask_url
+from avatar_core.foundation.errors import Conflict
+from avatar_core.storage.schema import agents
 from tests import corpus
-from tests.conftest import ADMIN, Client
+from tests.conftest import ADMIN, Client, ServiceFactory
 from tests.live_server import LiveServer, request
 
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
@@ -102,3 +106,38 @@ def test_an_unreadable_import_file_is_a_400(make_client: Callable[..., Client], 
     assert answer.status_code == 400, answer.text
     assert words in answer.json()["detail"]
     assert service.list_agents() == []
+
+
+def test_a_name_registered_at_the_same_moment_is_a_409(make_service: ServiceFactory) -> None:
+    service = make_service()
+    inserting = threading.Event()
+
+    def note_insert(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("INSERT INTO agents"):
+            inserting.set()
+
+    outcome: list[BaseException | None] = []
+
+    def register() -> None:
+        try:
+            service.register_agent("atlas")
+        except BaseException as exc:  # handed to the test below
+            outcome.append(exc)
+        else:
+            outcome.append(None)
+
+    other = service.engine.connect()  # another request, its row not committed yet
+    other.begin()
+    other.execute(agents.insert().values(name="atlas", display_name="Atlas", type="other",
+                                         description="", is_system=False, created_at=utcnow()))
+    sa.event.listen(service.engine, "before_cursor_execute", note_insert)
+    worker = threading.Thread(target=register)
+    worker.start()
+    try:
+        assert inserting.wait(30)  # past its own check, now waiting for the write lock
+    finally:
+        other.commit()
+        other.close()
+        sa.event.remove(service.engine, "before_cursor_execute", note_insert)
+    worker.join(60)
+    assert isinstance(outcome[0], Conflict), outcome
