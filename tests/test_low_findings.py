@@ -5,6 +5,8 @@ key file, older avatars' emotions, bounded decodes, JSON caps, interactive timeo
 from __future__ import annotations
 
 import json
+import logging
+import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +19,7 @@ from avatar_core.foundation.clock import utcnow
 from avatar_core.foundation.config import mask_url
 from avatar_core.foundation.errors import Conflict
 from avatar_core.storage.schema import agents
+from avatar_core.storage.secret_box import KEY_FILE, SecretBox
 from tests import corpus
 from tests.conftest import ADMIN, Client, ServiceFactory
 from tests.live_server import LiveServer, request
@@ -141,3 +144,27 @@ def test_a_name_registered_at_the_same_moment_is_a_409(make_service: ServiceFact
         sa.event.remove(service.engine, "before_cursor_execute", note_insert)
     worker.join(60)
     assert isinstance(outcome[0], Conflict), outcome
+
+
+def test_a_key_file_readable_by_others_is_made_owner_only_and_said_so(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    SecretBox(None, tmp_path)
+    key_file = tmp_path / KEY_FILE
+    key_file.chmod(0o644)
+    with caplog.at_level(logging.WARNING):
+        box = SecretBox(None, tmp_path)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "readable by others" in caplog.text
+    assert box.open(box.seal("AIza-secret", "gemini"), "gemini") == "AIza-secret"
+
+
+def test_an_empty_key_file_gets_a_key_and_saving_works(make_service: ServiceFactory,
+                                                       tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / KEY_FILE).write_bytes(b"")
+    (data_dir / KEY_FILE).chmod(0o600)
+    service = make_service(data_dir)
+    service.save_gemini_key("AIzaSyTEST-empty-key-file-0123456789abc")
+    assert service.masked_key()
+    assert len((data_dir / KEY_FILE).read_bytes().strip()) == 44
