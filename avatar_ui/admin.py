@@ -18,12 +18,18 @@ from .service import get_service
 __all__ = ["ADMIN_KEY", "admin_unlocked", "lock_admin", "require_admin", "unlock_admin"]
 
 ADMIN_KEY = "admin_token"  # session_state key holding the entered admin token
+PENDING_KEYS = ("detail_confirm_remove", "detail_dialog_for", "settings_confirm_delete",
+                "settings_confirm_defaults", "settings_start_defaults")
+"""Confirmations and dialogs of writes in progress: none outlives the lock."""
 
 
 def admin_unlocked() -> bool:
     """Admin (and write) actions are allowed: demo mode, or the right token was entered."""
     tokens = get_service().tokens
-    return tokens.demo_mode or tokens.is_admin(st.session_state.get(ADMIN_KEY))
+    if tokens.demo_mode or tokens.is_admin(st.session_state.get(ADMIN_KEY)):
+        return True
+    _forget_pending()  # locked (or the token changed): a half-confirmed write is void
+    return False
 
 
 def unlock_admin(token: str) -> str | None:
@@ -48,6 +54,12 @@ def unlock_admin(token: str) -> str | None:
 
 def lock_admin() -> None:
     st.session_state.pop(ADMIN_KEY, None)
+    _forget_pending()
+
+
+def _forget_pending() -> None:
+    for key in PENDING_KEYS:
+        st.session_state.pop(key, None)
 
 
 def require_admin(what: str = "This action") -> bool:
