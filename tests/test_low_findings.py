@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation import imaging
 from avatar_core.foundation.clock import utcnow
 from avatar_core.foundation.config import mask_url
@@ -21,7 +22,8 @@ from avatar_core.foundation.errors import Conflict
 from avatar_core.storage.schema import agents
 from avatar_core.storage.secret_box import KEY_FILE, SecretBox
 from tests import corpus
-from tests.conftest import ADMIN, Client, ServiceFactory
+from tests.conftest import ADMIN, Client, ServiceFactory, wait_until
+from tests.gemini_server import GeminiStub
 from tests.live_server import LiveServer, request
 
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
@@ -168,3 +170,18 @@ def test_an_empty_key_file_gets_a_key_and_saving_works(make_service: ServiceFact
     service.save_gemini_key("AIzaSyTEST-empty-key-file-0123456789abc")
     assert service.masked_key()
     assert len((data_dir / KEY_FILE).read_bytes().strip()) == 44
+
+
+def test_emotions_of_an_older_avatar_are_drawn_by_the_model_their_keys_name(
+        make_service: ServiceFactory, stub: GeminiStub, tmp_path: Path) -> None:
+    gemini = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": "AIzaSyTEST-low-0123456789abcdefgh",
+              "GOOGLE_GEMINI_BASE_URL": stub.url}
+    older = make_service(tmp_path / "data", resume=False, AVATARS_GEMINI_MODEL="gemini-3-pro-image",
+                         **gemini)
+    older.register_agent("atlas")
+    older.generate("atlas", "a calm brass robot")
+    older.close()
+    stub.clear()
+    now = make_service(tmp_path / "data", AVATARS_GEMINI_MODEL="gemini-3.1-flash-image", **gemini)
+    wait_until(lambda: len(now.emotions("atlas").emotions) == len(EMOTIONS), timeout=120)
+    assert {r.model for r in stub.requests} == {"gemini-3-pro-image"}
