@@ -21,6 +21,7 @@ from avatar_core.foundation.config import mask_url
 from avatar_core.foundation.errors import Conflict
 from avatar_core.storage.schema import agents
 from avatar_core.storage.secret_box import KEY_FILE, SecretBox
+from avatar_core.work.retry import INTERACTIVE
 from tests import corpus
 from tests.conftest import ADMIN, Client, ServiceFactory, wait_until
 from tests.gemini_server import GeminiStub
@@ -185,3 +186,15 @@ def test_emotions_of_an_older_avatar_are_drawn_by_the_model_their_keys_name(
     now = make_service(tmp_path / "data", AVATARS_GEMINI_MODEL="gemini-3.1-flash-image", **gemini)
     wait_until(lambda: len(now.emotions("atlas").emotions) == len(EMOTIONS), timeout=120)
     assert {r.model for r in stub.requests} == {"gemini-3-pro-image"}
+
+
+def test_an_interactive_call_is_bounded_by_the_interactive_deadline(
+        make_service: ServiceFactory, stub: GeminiStub) -> None:
+    service = make_service(AVATARS_PROVIDER="gemini", GOOGLE_GEMINI_BASE_URL=stub.url,
+                           GEMINI_API_KEY="AIzaSyTEST-low-0123456789abcdefgh",
+                           AVATARS_GEMINI_TIMEOUT_S="120", resume=False)
+    service.register_agent("atlas")
+    service.generate("atlas", "a calm brass robot")
+    # The SDK tells the server how long it will wait: the interactive 20 s, not the 120 s.
+    waits = [int(r.headers["x-server-timeout"]) for r in stub.requests]
+    assert waits and max(waits) <= INTERACTIVE.total_s

@@ -79,10 +79,15 @@ class GeminiProvider(GeminiEndpoint):
         """One generateContent call (no retries here); the image bytes as Gemini returned them."""
         require_key(self._api_key)
         call = image_call(request)
+        config = call.config
+        if request.deadline_s is not None and request.deadline_s < self.timeout_s:
+            timeout_ms = max(1000, round(request.deadline_s * 1000))
+            config = config.model_copy(update={"http_options": types.HttpOptions(
+                timeout=timeout_ms)})
         try:
             client = self._client()
             response = client.models.generate_content(
-                model=self.model, contents=call.contents, config=call.config
+                model=self.model, contents=call.contents, config=config
             )
         except Exception as exc:
             raise call_failure(
