@@ -23,17 +23,8 @@ from PIL import Image, UnidentifiedImageError
 from ..foundation import imaging
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from .base import GeneratedImage, ImageRequest
-from .gemini_client import (
-    IMAGE_MODEL_SETTING,
-    GeminiEndpoint,
-    call_failure,
-    client_for,
-    close_clients,
-    model_not_found,
-    require_key,
-    safety_failure,
-    wire_name,
-)
+from .gemini_client import client_for, close_clients, require_key, safety_failure, wire_name
+from .gemini_endpoint import GeminiEndpoint
 
 __all__ = ["GeminiProvider", "ImageCall", "client_for", "close_clients", "image_call", "image_from"]
 
@@ -84,15 +75,8 @@ class GeminiProvider(GeminiEndpoint):
             timeout_ms = max(1000, round(request.deadline_s * 1000))
             config = config.model_copy(update={"http_options": types.HttpOptions(
                 timeout=timeout_ms)})
-        try:
-            client = self._client()
-            response = client.models.generate_content(
-                model=self.model, contents=call.contents, config=config
-            )
-        except Exception as exc:
-            raise call_failure(
-                exc, self._api_key, not_found=model_not_found(self.model, IMAGE_MODEL_SETTING)
-            ) from exc
+        response = self.calling(lambda model: self._client().models.generate_content(
+            model=model, contents=call.contents, config=config))
         return image_from(response)
 
 

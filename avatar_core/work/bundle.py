@@ -32,7 +32,7 @@ from ..foundation.limits import IMPORT_MAX_ROWS, MAX_UPLOAD_BYTES
 from ..foundation.models import quote
 from .agent_import import ImportResult, RowError, import_agents, parse_agent_file
 
-__all__ = ["PICTURE_SUFFIXES", "Bundle", "import_file", "read_bundle"]
+__all__ = ["PICTURE_SUFFIXES", "Bundle", "import_file", "pictures_to_install", "read_bundle"]
 
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 _AGENT_FILES = (".csv", ".json")
@@ -159,6 +159,17 @@ def _read(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: _Budget) ->
 
 def _size(limit: int) -> str:
     return f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit} bytes"
+
+
+def pictures_to_install(filename: str, data: bytes) -> int:
+    """How many pictures importing this file would install (a zip's pictures that name one of
+    its agents; a plain agents file has none)."""
+    if not filename.lower().endswith(".zip"):
+        return 0
+    bundle = read_bundle(data)
+    names = {str(row.get("name", "")).strip()
+             for row in parse_agent_file(bundle.agents_filename, bundle.agents_data)}
+    return sum(1 for name, picture in bundle.pictures.items() if picture and name in names)
 
 
 def import_file(agents: Agents, install: InstallPicture, filename: str,
