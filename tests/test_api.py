@@ -120,6 +120,7 @@ def test_demo_mode_refuses_every_write_and_says_how_to_configure(make_client, to
 def test_writes_need_a_valid_bearer_token(api):
     client, service = api
     service.register_agent("atlas")
+    service.tokens.failures.limit = 1000  # dozens of wrong tokens on purpose: no lock-out here
     for method, path, body in WRITES:
         for headers in ({}, bearer("wrong-token"), {"Authorization": f"Basic {ADMIN}"},
                         {"Authorization": "Bearer"}):

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..foundation.clock import utcnow
 from .schema import (
     LEASED_TABLES,
+    auth_failures,
     avatar_versions,
     cache_epoch,
     job_items,
@@ -73,6 +74,8 @@ MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (3, "refined prompts", _add_missing_columns(avatar_versions, "refined_prompt")),
     (4, "batch jobs and provider spend", _batches_and_spend),
     (5, "several replicas", _replicas),
+    (8, "failed token checks per client", lambda conn: auth_failures.create(conn,
+                                                                           checkfirst=True)),
 )
 
 

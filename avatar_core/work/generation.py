@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -144,10 +145,12 @@ class Generation:
         libwebp's slowest, smallest method; a person waiting gets the faster one.
         """
         cost = self.price(provider)
+        started = time.monotonic()
 
         def paid() -> GeneratedImage:
+            left = policy.total_s - (time.monotonic() - started)  # no call outlives the deadline
             with self.budget.spending(kind, provider.name, provider.model, cost):
-                return provider.generate(request)
+                return provider.generate(replace(request, deadline_s=max(1.0, left)))
 
         def attempt() -> GeneratedImage:
             if stopping is not None and stopping.is_set():
