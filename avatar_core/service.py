@@ -28,6 +28,7 @@ from .domain.agents import Agents
 from .domain.current_images import CurrentImages, check_emotion
 from .domain.emotions import EmotionVariants
 from .domain.jobs import Jobs
+from .domain.renditions import RenditionRows
 from .domain.tokens import TokenStore
 from .domain.versions import AvatarVersions
 from .foundation import imaging
@@ -62,6 +63,7 @@ from .work.emotions import NO_PICTURE_EMOTIONS
 from .work.generation import Generation
 from .work.locks import AgentLocks
 from .work.providers import ProviderChoice
+from .work.serving import ImageServing
 
 __all__ = ["GC_GRACE_S", "AvatarService"]
 
@@ -94,8 +96,10 @@ class AvatarService:
                                     None if self.single_node else Replicas(self.engine, self.owner))
         self.locks = AgentLocks(self.cluster)
         self.budget = Budget(self.engine, settings, saved)
+        self.serving = ImageServing(self.images, self.files, RenditionRows(self.engine),
+                                    kick=lambda: self.work.worker.kick())
         self.generation = Generation(self.providers, self.files, self.history, self.images,
-                                     self.locks, self.budget)
+                                     self.locks, self.budget, self.serving)
         self.work = BackgroundWork(settings, self.agents, self.history, self.variants,
                                    self.jobs, self.files, self.generation, self.locks, self.owner)
         self._started = False

@@ -34,6 +34,8 @@ class Task:
     table: sa.Table
     key: dict[str, Any]
     run: Callable[[], None] = field(compare=False)
+    idle_only: bool = field(default=False, compare=False)
+    """Work nobody waits for (renditions): claimed only while no other task runs here."""
 
 
 class WorkSource(Protocol):
@@ -78,9 +80,11 @@ class Worker:
             self._cond.notify_all()
 
     def idle(self) -> bool:
-        """True when nothing runs here and the last look found nothing to claim."""
+        """True when nothing runs here and the last look found nothing to claim (idle-only
+        work, e.g. renditions, does not count: nobody waits for it)."""
         with self._cond:
-            return self._idle and not self._dirty and not self._running
+            return (self._idle and not self._dirty
+                    and all(task.idle_only for task in self._running.values()))
 
     def stop(self, wait: bool = False) -> None:
         """Stop claiming; running tasks see ``stopping`` and leave their rows pending."""
@@ -102,23 +106,33 @@ class Worker:
                 log.exception("Claiming background work failed; retrying")
                 claimed = False
             with self._cond:
-                if not claimed and not self._dirty and not self._running:
+                urgent = any(not task.idle_only for task in self._running.values())
+                if not claimed and not self._dirty and not urgent:
                     self._idle = True
                 if not self._dirty and not self.stopping.is_set():
                     self._cond.wait(timeout=self.poll_s)
 
     def _claim_round(self) -> bool:
+        """Claim what there is room for; True when anything but idle-only work was claimed."""
         claimed = False
         if not self.may_claim():
             return False
         for source in self.sources:
             with self._cond:
                 free = self.threads - len(self._running)
+                busy = any(not task.idle_only for task in self._running.values())
+                idle_running = len(self._running) - sum(
+                    not task.idle_only for task in self._running.values())
             if free <= 0 or self.stopping.is_set():
                 break
+            if getattr(source, "idle_only", False):
+                if busy:
+                    continue
+                # half the threads at most: room for work that turns up meanwhile
+                free = min(free, max(1, self.threads // 2) - idle_running)
             for task in source.claim(self.owner, self.lease_s, free):
                 self._submit(task)
-                claimed = True
+                claimed = claimed or not task.idle_only
         return claimed
 
     def _submit(self, task: Task) -> None:
