@@ -166,6 +166,11 @@ def delivered_not_shown(data_dir: Path) -> int:
         engine.dispose()
 
 
+def wait_for_all_emotions(service) -> None:
+    wait_until(lambda: service.emotions("moody").emotions == list(EMOTIONS), timeout=60)
+    wait_until(service.work.idle)
+
+
 def test_sigkill_after_delivery_never_pays_for_that_image_again(make_service, tmp_path):
     """Killed between the provider's answer and the variant being shown: the kept bytes finish
     it after the restart, with no call. The window is short, so up to five runs try to hit it."""
@@ -184,8 +189,7 @@ def test_sigkill_after_delivery_never_pays_for_that_image_again(make_service, tm
             _, paid = finished_at_kill(data_dir)
             service = make_service(data_dir, AVATARS_PROVIDER="gemini", GEMINI_API_KEY="k",
                                    GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_CONCURRENCY="2")
-            wait_until(lambda: service.emotions("moody").emotions == list(EMOTIONS), timeout=60)
-            wait_until(service.work.idle)
+            wait_for_all_emotions(service)
             assert stub.calls - calls_at_kill == 8 - paid  # none for the `kept` ones
             assert_consistent(service)
             return
