@@ -4,8 +4,9 @@ Avatars are ``<img>`` tags on the ``/api`` URLs so the browser caches them and t
 format (AVIF or WebP by ``Accept``) is shown as is (``st.image`` would re-encode it to JPEG);
 each asks for the size it is shown at, with twice that in ``srcset`` for 2x screens. Every
 image has an alt text naming the agent (and the emotion or version it shows).
-``face_stack_html`` crossfades from the face shown before: both images are stacked and the old one fades out over about a second (CSS only, so it works
-inside ``st.html``), or disappears at once for viewers who ask for reduced motion.
+``face_stack_html`` crossfades from the face shown before: both images are stacked and the old
+one fades out over about a second (CSS only, so it works inside ``st.html``), or disappears at
+once for viewers who ask for reduced motion.
 """
 
 from __future__ import annotations
