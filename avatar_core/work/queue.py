@@ -62,7 +62,11 @@ class Worker:
         self._running: dict[int, Task] = {}
         self._dirty = True  # something may be claimable: look before calling it idle
         self._idle = False
-        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="avatar-work")
+        # Idle-only work (renditions) has threads of its own, so it never takes the room of
+        # work that turns up while it runs.
+        self.idle_threads = max(1, self.threads // 2)
+        self._pool = ThreadPoolExecutor(max_workers=self.threads + self.idle_threads,
+                                        thread_name_prefix="avatar-work")
         self._threads = [threading.Thread(target=self._dispatch, name="avatar-dispatch",
                                           daemon=True),
                          threading.Thread(target=self._heartbeat, name="avatar-heartbeat",
@@ -119,17 +123,18 @@ class Worker:
             return False
         for source in self.sources:
             with self._cond:
-                free = self.threads - len(self._running)
-                busy = any(not task.idle_only for task in self._running.values())
-                idle_running = len(self._running) - sum(
-                    not task.idle_only for task in self._running.values())
-            if free <= 0 or self.stopping.is_set():
+                urgent = sum(not task.idle_only for task in self._running.values())
+                idle = len(self._running) - urgent
+            if self.stopping.is_set():
                 break
             if getattr(source, "idle_only", False):
-                if busy:
-                    continue
-                # half the threads at most: room for work that turns up meanwhile
-                free = min(free, max(1, self.threads // 2) - idle_running)
+                if urgent:
+                    continue  # nobody waits for it: only while nothing else runs
+                free = self.idle_threads - idle
+            else:
+                free = self.threads - urgent
+            if free <= 0:
+                continue
             for task in source.claim(self.owner, self.lease_s, free):
                 self._submit(task)
                 claimed = claimed or not task.idle_only
