@@ -28,7 +28,6 @@ from .domain.agents import Agents
 from .domain.current_images import CurrentImages, check_emotion
 from .domain.emotions import EMOTIONS, EmotionVariants
 from .domain.jobs import Jobs
-from .domain.renditions import RenditionRows
 from .domain.tokens import TokenStore
 from .domain.versions import AvatarVersions
 from .foundation import imaging
@@ -96,8 +95,7 @@ class AvatarService:
                                     None if self.single_node else Replicas(self.engine, self.owner))
         self.locks = AgentLocks(self.cluster)
         self.budget = Budget(self.engine, settings, saved)
-        self.serving = ImageServing(self.images, self.files, RenditionRows(self.engine),
-                                    kick=lambda: self.work.worker.kick())
+        self.serving = ImageServing(self.images, self.files, lambda: self.work.worker.kick())
         self.generation = Generation(self.providers, self.files, self.history, self.images,
                                      self.locks, self.budget, self.serving)
         self.work = BackgroundWork(settings, self.agents, self.history, self.variants,

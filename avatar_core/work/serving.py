@@ -69,11 +69,11 @@ def common_renditions(source_blob: str, source_side: int, *, polish: bool) -> li
 class ImageServing:
     """Answers image GETs (avatar, emotion, version image, reference, fallback)."""
 
-    def __init__(self, images: CurrentImages, files: ImageFiles, rows: RenditionRows,
+    def __init__(self, images: CurrentImages, files: ImageFiles,
                  kick: Callable[[], None]) -> None:
         self.images = images
         self.files = files
-        self.rows = rows
+        self.rows = RenditionRows(files.engine)
         self.kick = kick  # background work was added: claim it now
         self._sides: dict[str, int] = {}
         self._made: dict[Rendition, ImageFile] = {}
