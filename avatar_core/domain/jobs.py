@@ -179,6 +179,20 @@ class Jobs:
                            "cancel")
         return job
 
+    def skip_abandoned(self) -> int:
+        """Skip the items of cancelled jobs that were being drawn by a process that died (their
+        lease lapsed): nobody will draw them. A submitted batch's items stay with the batch."""
+        cancelled = sa.select(jobs.c.id).where(jobs.c.status == JobStatus.CANCELLED)
+        submitted = sa.select(jobs.c.id).where(jobs.c.id == job_items.c.job_id,
+                                               jobs.c.batch_name.is_not(None))
+        with self.engine.begin() as conn:
+            return int(conn.execute(job_items.update().where(
+                job_items.c.job_id.in_(cancelled), job_items.c.status == ItemStatus.PENDING,
+                unclaimed(job_items),
+                sa.not_(sa.and_(sa.func.coalesce(job_items.c.via_batch, False).is_(True),
+                                sa.exists(submitted))))
+                .values(status=ItemStatus.SKIPPED, message=CANCELLED_MESSAGE)).rowcount)
+
     def status(self, job_id: int) -> JobStatus | None:
         with self.engine.connect() as conn:
             found = conn.scalar(sa.select(jobs.c.status).where(jobs.c.id == job_id))

@@ -66,6 +66,7 @@ class BackgroundWork:
         if is_sqlite(engine):
             with engine.begin() as conn:
                 clear_leases(conn)
+        self.bulk.jobs.skip_abandoned()  # a cancelled job's items whose drawer died
         for agent in self.agents.list():
             if agent.current_version_id is not None:
                 self.emotions.ensure(agent.id, retry_transient=True)
