@@ -338,7 +338,7 @@ class AvatarService:
 
     def _with_pause(self, job: Job) -> Job:
         """An open job waiting for the budget is reported ``paused``, with why and until when."""
-        pause = None if job.finished else self.work.pause()
+        pause = self.work.pause_of(job)
         if pause is None:
             return job
         return replace(job, status=JobStatus.PAUSED, paused_reason=pause.reason,
@@ -352,7 +352,7 @@ class AvatarService:
 
     def set_daily_budget(self, usd: float | None) -> None:
         self.budget.set_limit(usd)
-        self.work.worker.kick()  # a raised budget resumes paused work at once
+        self.work.budget_changed()  # a raised budget resumes paused work at once
 
     # --- provider and key -----------------------------------------------------------------
 

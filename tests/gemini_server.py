@@ -115,8 +115,11 @@ class GeminiStub:
         quota_mode: Literal["window", "rate"] = "window",
         image_size: int = 256,
         known_models: Collection[str] | None = None,
+        quota_window_s: float = _WINDOW_S,
     ) -> None:
         self.latency_s = latency_s
+        # The window "window" mode counts in (a test scales a per-minute quota down to seconds).
+        self.quota_window_s = quota_window_s
         self.known_models = frozenset(known_models) if known_models is not None else None
         self.quota_per_min = quota_per_min
         # "window": at most N in any sliding 60 s (bursts pass); "rate": a token bucket that
@@ -256,7 +259,7 @@ class GeminiStub:
             self._calls += 1
             self._requests.append(request)
             now = time.monotonic()
-            while self._accepted and now - self._accepted[0] >= _WINDOW_S:
+            while self._accepted and now - self._accepted[0] >= self.quota_window_s:
                 self._accepted.popleft()
             if self.quota_per_min is not None and self.quota_mode == "rate":
                 per_s = self.quota_per_min / 60.0
@@ -270,7 +273,7 @@ class GeminiStub:
                 return self._pop(request.model), None
             if self.quota_per_min is not None and len(self._accepted) >= self.quota_per_min:
                 self._rate_limited += 1
-                frees_at = self._accepted[0] + _WINDOW_S
+                frees_at = self._accepted[0] + self.quota_window_s
                 return ScriptedResponse("rate_limited"), max(1.0, math.ceil(frees_at - now))
             self._accepted.append(now)
             return self._pop(request.model), None

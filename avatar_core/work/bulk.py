@@ -146,8 +146,9 @@ class BulkDefaults:
             if outcome is None:
                 return  # stopping: the item stays pending and is drawn after the restart
             status, message = outcome
-        except BudgetSpent:
-            self.release(job_items, {"job_id": item.job_id, "agent_id": item.agent_id})
+        except BudgetSpent as spent:
+            self.release(job_items, {"job_id": item.job_id, "agent_id": item.agent_id},
+                         spent.resumes_at)
             return  # the job pauses; the item is drawn when the budget allows
         except NotFound:
             status, message = ItemStatus.SKIPPED, "agent was deleted"
