@@ -70,6 +70,9 @@ class HealthOut(_Out):
     status: Literal["ok"]
     provider: str
     demo_mode: bool
+    saved_key_problem: str | None = Field(
+        None, description="Why this replica cannot open the key saved in Settings (e.g. "
+        "another AVATARS_SECRET_KEY); null when it can or none is saved. Never the key")
 
 
 class AgentOut(_Out):

@@ -14,6 +14,7 @@ Invariants kept by the parts it wires:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -65,6 +66,8 @@ from .work.providers import ProviderChoice
 
 __all__ = ["GC_GRACE_S", "AvatarService"]
 
+log = logging.getLogger("avatar_core")
+
 GC_GRACE_S = 3600.0
 """With several replicas, an unnamed blob younger than this may belong to a commit in flight
 elsewhere: start-up garbage collection leaves it for a later start."""
@@ -75,7 +78,7 @@ class AvatarService:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine = create_engine(settings.database_url)
+        self.engine = create_engine(settings.database_url, settings.concurrency)
         self.single_node = is_sqlite(self.engine)
         self.owner = process_owner()
         self.cluster = ClusterLock(self.engine)
@@ -115,6 +118,8 @@ class AvatarService:
             with self.cluster.hold(LockSpace.MIGRATE):
                 migrate(self.engine)
                 self.providers.seal_saved_key()
+                if problem := self.providers.saved_key_problem():
+                    log.error("Gemini is unavailable on this replica: %s", problem)
                 self.blobs.sweep_temp_files()
                 self.files.collect_garbage(0.0 if self.single_node else GC_GRACE_S)
                 seeded = self._seed_demo() if self.settings.demo else False

@@ -16,4 +16,5 @@ router = APIRouter(tags=["meta"])
 @router.get("/health", response_model=HealthOut, responses=errors())
 def health(service: ServiceDep) -> dict[str, Any]:
     return {"status": "ok", "provider": service.active_provider_label(),
-            "demo_mode": service.tokens.demo_mode}
+            "demo_mode": service.tokens.demo_mode,
+            "saved_key_problem": service.saved_key_problem()}

@@ -34,6 +34,7 @@ class ClaimedItem:
 
     job_id: int
     agent_id: int
+    owner: str = ""  # who claimed it ("" for items handled under the job's own lease)
 
 
 class Jobs:
@@ -72,7 +73,7 @@ class Jobs:
                                    sa.func.coalesce(job_items.c.via_batch, False).is_(False)),
                      order_by=[job_items.c.job_id, job_items.c.agent_name], owner=owner,
                      lease_s=lease_s, limit=limit)
-        claimed = [ClaimedItem(r.job_id, r.agent_id) for r in rows]
+        claimed = [ClaimedItem(r.job_id, r.agent_id, owner) for r in rows]
         started = {item.job_id for item in claimed}
         if started:
             with self.engine.begin() as conn:

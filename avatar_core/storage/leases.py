@@ -11,6 +11,7 @@ exactly one claimer either way.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,8 +22,8 @@ from ..foundation.clock import utcnow
 from .database import is_sqlite
 from .schema import LEASED_TABLES
 
-__all__ = ["PARKED", "claim", "clear_leases", "extend_leases", "holds", "next_lapse", "park",
-           "parked", "release", "unclaimed", "unpark"]
+__all__ = ["PARKED", "Lease", "LeaseLost", "claim", "clear_leases", "extend_leases", "holds",
+           "next_lapse", "park", "parked", "release", "unclaimed", "unpark"]
 
 PARKED = "(waiting for the budget)"
 """The owner of a row put aside until the budget has room (or its lease lapses at midnight)."""
@@ -77,12 +78,32 @@ def release(engine: Engine, table: sa.Table, key: dict[str, Any], owner: str) ->
             .values(owner=None, lease_until=None))
 
 
+class LeaseLost(Exception):
+    """The row's lease lapsed and another worker holds it now: our result is not committed."""
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A worker's claim on one row, checked in the transaction that commits its result."""
+
+    table: sa.Table
+    key: dict[str, Any]
+    owner: str
+
+    def check(self, conn: Connection) -> None:
+        """``LeaseLost`` unless the row is still ours."""
+        if not holds(conn, self.table, self.key, self.owner):
+            raise LeaseLost(f"lost the lease on {self.table.name} {self.key}")
+
+
 def holds(conn: Connection, table: sa.Table, key: dict[str, Any], owner: str) -> bool:
     """True when ``owner`` still holds the row: checked in the transaction that commits its
     result, so a worker whose lease lapsed and was taken over never commits it twice."""
-    found = conn.scalar(sa.select(sa.func.count()).select_from(table).where(
-        *(table.c[name] == value for name, value in key.items()), table.c.owner == owner))
-    return bool(found)
+    query = sa.select(table.c.owner).where(
+        *(table.c[name] == value for name, value in key.items()), table.c.owner == owner)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()  # a claimer waits until this transaction is over
+    return conn.execute(query).first() is not None
 
 
 def park(engine: Engine, table: sa.Table, key: dict[str, Any], owner: str,
