@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import re
@@ -52,6 +53,11 @@ __all__ = ["GeminiStub", "ReceivedRequest", "ScriptedResponse", "StubKind", "ref
 # API version changes between releases, so any v1* prefix is accepted.
 _PATH = re.compile(r"^/(?P<version>v1[a-z0-9]*)/models/(?P<model>[^/:]+):generateContent$")
 _WINDOW_S = 60.0
+
+
+def _digest(request: ReceivedRequest) -> str:
+    return hashlib.sha256(json.dumps([request.model, request.body], sort_keys=True)
+                          .encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ class GeminiStub:
         self._accepted: deque[float] = deque()  # monotonic times of requests within quota
         self._calls = 0
         self._rate_limited = 0
+        self._admitted: list[str] = []  # digests of the requests let through the quota
         self._in_flight = 0
         self._max_in_flight = 0
         self._closing = threading.Event()
@@ -176,6 +183,13 @@ class GeminiStub:
             return self._rate_limited
 
     @property
+    def repeated_calls(self) -> int:
+        """Requests let through the quota that repeat an earlier one byte for byte (the same
+        face or emotion asked for, and paid for, twice)."""
+        with self._lock:
+            return len(self._admitted) - len(set(self._admitted))
+
+    @property
     def max_in_flight(self) -> int:
         """The most requests the stub was answering at the same time (checks concurrency)."""
         with self._lock:
@@ -212,6 +226,7 @@ class GeminiStub:
             self._script.clear()
             self._requests.clear()
             self._accepted.clear()
+            self._admitted.clear()
             self._calls = 0
             self._rate_limited = 0
             self._max_in_flight = self._in_flight
@@ -270,12 +285,14 @@ class GeminiStub:
                     self._rate_limited += 1
                     return ScriptedResponse("rate_limited"), round((1.0 - self._tokens) / per_s, 3)
                 self._tokens -= 1.0
+                self._admitted.append(_digest(request))
                 return self._pop(request.model), None
             if self.quota_per_min is not None and len(self._accepted) >= self.quota_per_min:
                 self._rate_limited += 1
                 frees_at = self._accepted[0] + self.quota_window_s
                 return ScriptedResponse("rate_limited"), max(1.0, math.ceil(frees_at - now))
             self._accepted.append(now)
+            self._admitted.append(_digest(request))
             return self._pop(request.model), None
 
     @contextlib.contextmanager
