@@ -61,8 +61,8 @@ with keys_tab:
                 act(lambda: service.save_gemini_key(new_key), "settings_flash", "Key saved.")
         test_col, remove_col = st.columns(2)
         if test_col.button("Test key", key="settings_key_test", disabled=not masked,
-                           help="One real, small generation with the configured key"):
-            with st.spinner("Asking Gemini for a test image…"):
+                           help="Asks Gemini about the model the key would use: free, no image"):
+            with st.spinner("Asking Gemini about the key…"):
                 ok, message = service.test_gemini_key()
             (st.success if ok else st.error)(plain(message))
         if remove_col.button("Remove saved key", key="settings_key_remove",
@@ -86,6 +86,8 @@ with keys_tab:
     if unlocked and choice != current:
         service.set_provider_choice(choice)
     st.markdown(f"Active now: **{plain(service.active_provider_label())}**")
+    if (chosen := service.providers.model_in_use()) is not None:
+        st.caption(f"Image model: **{plain(chosen.model)}** — {plain(chosen.why)}")
 
 # --- default avatars --------------------------------------------------------------------------
 with defaults_tab:

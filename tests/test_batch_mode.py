@@ -30,7 +30,7 @@ from tests.gemini_server import GeminiStub, refused_url
 KEY = "AIzaSyTEST-batch-0123456789abcdefghijkl"
 ADMIN = "admin-secret-for-batch-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
-FLASH = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"]
+FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]
 HALF = FLASH * BATCH_DISCOUNT
 AGENTS = ("atlas", "nova", "orion")
 

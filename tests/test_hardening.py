@@ -489,8 +489,8 @@ def test_deleting_an_agent_during_bulk_defaults_skips_it(gemini, caplog):
 
 
 def test_a_misspelled_model_is_not_configured_naming_model_and_variable(gemini):
-    stub = GeminiStub(image_size=32, known_models={"gemini-2.5-flash-image"})
-    client, service = gemini(stub, AVATARS_GEMINI_MODEL="gemini-2.5-flash-imgae")
+    stub = GeminiStub(image_size=32, known_models={"gemini-3.1-flash-image"})
+    client, service = gemini(stub, AVATARS_GEMINI_MODEL="gemini-3.1-flash-imgae")
     service.work.shutdown()
     service.register_agent("atlas")
     answer = client.post("/agents/atlas/avatar/generate", json={"identity_prompt": "a robot"},
@@ -498,7 +498,7 @@ def test_a_misspelled_model_is_not_configured_naming_model_and_variable(gemini):
     assert answer.status_code == 501, answer.text
     body = answer.json()
     assert body["reason"] == "not_configured" and body["hint"]
-    assert "gemini-2.5-flash-imgae" in body["detail"] and "AVATARS_GEMINI_MODEL" in body["detail"]
+    assert "gemini-3.1-flash-imgae" in body["detail"] and "AVATARS_GEMINI_MODEL" in body["detail"]
     assert stub.calls == 1  # a setting to fix: not retried
 
 
