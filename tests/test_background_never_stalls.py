@@ -25,7 +25,7 @@ from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
 
 KEY = "AIzaSyTEST-engine-0123456789abcdefghijkl"
-FLASH = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"]
+FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]
 HALF = FLASH * BATCH_DISCOUNT
 
 ServiceFactory = Callable[..., AvatarService]
@@ -74,7 +74,7 @@ def register(service: AvatarService, *names: str) -> None:
 
 
 def spent_already(service: AvatarService, usd: float) -> None:
-    service.budget.record(CallKind.AVATAR, "gemini", "gemini-2.5-flash-image", usd)
+    service.budget.record(CallKind.AVATAR, "gemini", "gemini-3.1-flash-image", usd)
 
 
 def rows(service: AvatarService, table: sa.Table, where: Any) -> int:
@@ -154,7 +154,7 @@ def test_a_batch_waiting_for_the_budget_lets_emotions_that_fit_go_on(gemini, stu
     wait_until(lambda: ready_emotions(service, "vega") == 1 and service.work.idle())
     job = service.job(job_id)
     assert job.status is JobStatus.PAUSED and stub.batches.created == []
-    assert "less than the next step's $0.06" in (job.paused_reason or "")
+    assert f"less than the next step's ${3 * HALF:.2f}" in (job.paused_reason or "")
     assert service.spend().spent_today == pytest.approx(3.8 * FLASH)
 
     service.set_daily_budget(100.0)

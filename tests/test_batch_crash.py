@@ -20,7 +20,7 @@ from tests.gemini_server import GeminiStub
 from tests.test_crash import kill, start_child
 
 pytestmark = pytest.mark.slow
-HALF = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"] * BATCH_DISCOUNT
+HALF = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"] * BATCH_DISCOUNT
 
 
 def stored_name(data_dir) -> str | None:

@@ -330,7 +330,7 @@ def test_batch_mode_with_the_builtin_renderer_is_400_and_creates_no_job(make_ser
 
 def spent_already(service: AvatarService, usd: float) -> None:
     """Today's ledger holds ``usd`` of earlier calls."""
-    service.budget.record(CallKind.AVATAR, "gemini", "gemini-2.5-flash-image", usd)
+    service.budget.record(CallKind.AVATAR, "gemini", "gemini-3.1-flash-image", usd)
 
 
 def test_a_batch_waits_for_a_budget_that_cannot_pay_for_it(gemini, stub):
@@ -361,7 +361,7 @@ def test_a_batch_waiting_for_the_budget_shows_as_paused(gemini, stub):
     wait_until(service.work.idle)
     job = service.job(job_id)
     assert job.status is JobStatus.PAUSED
-    assert "less than the next step's $0.06" in (job.paused_reason or "")
+    assert f"less than the next step's ${3 * HALF:.2f}" in (job.paused_reason or "")
 
 
 def test_a_batch_result_for_an_agent_that_got_a_custom_avatar_meanwhile_is_not_kept(gemini, stub):
