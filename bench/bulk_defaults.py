@@ -55,9 +55,10 @@ def run_job(agents: int, latency: float, quota: int, concurrency: int,
     timeouts = _PoolTimeouts()
     logging.getLogger().addHandler(timeouts)
     logs = Path(tempfile.mkdtemp(prefix="aa-bench-logs-"))
+    shared = Path(tempfile.mkdtemp(prefix="aa-bench-"))  # one blob directory for all replicas
     with GeminiStub(latency_s=latency, quota_per_min=quota, quota_mode="rate") as stub:
-        service = gemini_service(stub.url, concurrency, database_url=database_url)
-        others = [replica(stub.url, concurrency, database_url, logs / f"replica-{n}.log")
+        service = gemini_service(stub.url, concurrency, shared, database_url=database_url)
+        others = [replica(stub.url, concurrency, database_url, shared, logs / f"replica-{n}.log")
                   for n in range(helpers)]
         try:
             for i in range(agents):
@@ -87,27 +88,34 @@ def _wait_for_emotions(service: object, agents: int) -> None:
     assert isinstance(service, AvatarService)
     deadline = time.monotonic() + 1800
     while time.monotonic() < deadline:
-        ready = sum(len(service.emotions(f"agent-{i:03d}").emotions) for i in range(agents))
-        if ready >= agents * len(EMOTIONS):
+        sets = [service.emotions(f"agent-{i:03d}") for i in range(agents)]
+        ready = sum(len(s.emotions) for s in sets)
+        failed = sum(len(s.failed) for s in sets)
+        if ready + failed >= agents * len(EMOTIONS):
             return
-        time.sleep(0.5)
+        reasons = sorted({f["reason"] for s in sets for f in s.failed})
+        print(f"  emotions: {ready} ready, {failed} failed {reasons}", file=sys.stderr,
+              flush=True)
+        time.sleep(5)
     raise TimeoutError("emotions did not finish within 30 minutes")
 
 
-def replica(stub_url: str, concurrency: int, database_url: str,
+def replica(stub_url: str, concurrency: int, database_url: str, data_dir: Path,
             log: Path) -> subprocess.Popen[str]:
     """Another replica in its own process: a started service that works until killed; its
     log (stderr) goes to ``log``."""
     with log.open("w") as stderr:
         child = subprocess.Popen(
-            [sys.executable, __file__, "--replica", stub_url, str(concurrency), database_url],
+            [sys.executable, __file__, "--replica", stub_url, str(concurrency), database_url,
+             str(data_dir)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
     assert child.stdout is not None and child.stdout.readline().strip() == "ready"
     return child
 
 
-def serve_as_replica(stub_url: str, concurrency: int, database_url: str) -> None:
-    gemini_service(stub_url, concurrency, database_url=database_url)
+def serve_as_replica(stub_url: str, concurrency: int, database_url: str,
+                     data_dir: str) -> None:
+    gemini_service(stub_url, concurrency, Path(data_dir), database_url=database_url)
     print("ready", flush=True)
     while True:
         time.sleep(1)
@@ -139,10 +147,10 @@ def main() -> None:
                         help="the replicas run also waits for every new face's emotions")
     parser.add_argument("--replicas-only", action="store_true",
                         help="skip the one-replica runs (their figures are not printed)")
-    parser.add_argument("--replica", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--replica", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.replica:
-        serve_as_replica(args.replica[0], int(args.replica[1]), args.replica[2])
+        serve_as_replica(args.replica[0], int(args.replica[1]), args.replica[2], args.replica[3])
         return
     lines = []
     quotas = [int(q) for q in args.quotas.split(",")]
