@@ -3,7 +3,7 @@
 import streamlit as st
 
 from avatar_core.domain.jobs import failures_text
-from avatar_core.domain.spend import cost_text, needs_confirmation, spend_rows
+from avatar_core.domain.spend import cost_text, needs_confirmation
 from avatar_core.domain.tiles import agent_label
 from avatar_core.domain.tokens import DEMO_NO_TOKENS
 from avatar_core.foundation.config import PROVIDER_CHOICES
@@ -15,6 +15,7 @@ from avatar_ui.actions import act, show_error
 from avatar_ui.admin import admin_unlocked, lock_admin, require_admin, unlock_admin
 from avatar_ui.dashboard import refresh_data
 from avatar_ui.service import get_service
+from avatar_ui.spend_controls import budget_panel, cancel_button, import_go_ahead
 from avatar_ui.text import plain
 
 service = get_service()
@@ -34,9 +35,9 @@ if not service.tokens.demo_mode:
                         "(`AVATARS_ADMIN_TOKEN`) to unlock them for this session.")
             token = st.text_input("Admin token", type="password", key="settings_unlock_token")
             if st.form_submit_button("Unlock"):
-                if unlock_admin(token):
+                if (refusal := unlock_admin(token)) is None:
                     st.rerun()
-                st.error("That is not the admin token.")
+                st.error(refusal)
 unlocked = admin_unlocked()
 
 keys_tab, defaults_tab, agents_tab, tokens_tab, config_tab = st.tabs(
@@ -146,6 +147,8 @@ with defaults_tab:
             fraction = current.done / current.total if current.total else 0.0
             st.progress(fraction, text=f"Working: {current.done} / {current.total} agents · "
                         f"failed by reason: {failures_text(current)}")
+            if unlocked:
+                cancel_button(service, current)
             return
         if polling:  # finished while we watched: redraw the whole page (button, avatars)
             refresh_data()
@@ -169,22 +172,7 @@ with defaults_tab:
         else:
             show_job(job.id, False)
 
-    st.subheader("Daily budget")
-    spend = service.spend()
-    limit = spend.limit
-    of_limit = f" of ${limit:,.2f}" if limit is not None else " (no budget set)"
-    st.markdown(f"Spent today: **{plain(f'${spend.spent_today:,.2f}')}**{plain(of_limit)}")
-    st.dataframe(spend_rows(spend), hide_index=True, width="stretch")
-    if unlocked:
-        with st.form("settings_budget_form"):
-            new_limit = st.number_input("Daily budget in USD (0 = no budget)", min_value=0.0,
-                                        value=float(limit or 0.0), step=1.0,
-                                        key="settings_budget")
-            if st.form_submit_button("Save budget"):
-                act(lambda: service.set_daily_budget(new_limit or None), "settings_budget_flash",
-                    "Budget saved: it applies at once, on every replica.")
-    if flash := st.session_state.pop("settings_budget_flash", None):
-        st.success(flash, icon=":material/check_circle:")
+    budget_panel(service, unlocked)
 
 # --- agents -----------------------------------------------------------------------------------
 with agents_tab:
@@ -224,7 +212,9 @@ with agents_tab:
                "installed as that agent's default avatar.")
     upload = st.file_uploader("Agents file", type=["csv", "json", "zip"],
                               key="settings_import_file", disabled=not unlocked)
-    if upload is not None and st.button("Import", key="settings_import", disabled=not unlocked):
+    pressed = upload is not None and st.button("Import", key="settings_import",
+                                                disabled=not unlocked)
+    if upload is not None and import_go_ahead(service, upload.name, upload.getvalue(), pressed):
         try:
             result = service.import_agents(upload.name, upload.getvalue())
         except AvatarError as exc:

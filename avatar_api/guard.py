@@ -1,6 +1,12 @@
 """The one guard in front of every ``/api`` request: who is asking, how big the body is, and
 no traceback ever.
 
+- **Failed tokens are rate-limited.** Every request that carries an ``Authorization`` header
+  is screened by client address (``deps.screen_token``): after a burst of wrong tokens, every
+  such request from that address answers 429 with ``Retry-After`` until the window passes,
+  whatever its token. The address is the ASGI client — behind nginx, the one uvicorn's proxy
+  headers take from ``X-Forwarded-For`` when the peer is a trusted proxy (``FORWARDED_ALLOW_IPS``,
+  loopback by default); a header from any other peer is ignored.
 - **Authentication before the body.** A write (any method but GET/HEAD/OPTIONS) without a valid
   token is answered 401 before a byte of its body is read: a 256 MB body sent without a token
   costs the server nothing.
@@ -33,7 +39,7 @@ from avatar_core.foundation.limits import (
 )
 from avatar_core.service import AvatarService
 
-from .deps import authenticate
+from .deps import authenticate, screen_token
 from .errors import error_body, error_response
 
 __all__ = ["RequestGuard", "body_cap"]
@@ -49,10 +55,13 @@ _UPLOADS = (
 )
 
 
-def body_cap(method: str, path: str) -> tuple[int, bool]:
-    """(the byte cap of this route's body, whether it is an upload route)."""
+def body_cap(method: str, path: str, content_type: str | None = None) -> tuple[int, bool]:
+    """(the byte cap of this route's body, whether it takes an upload): a body declared as
+    anything but multipart (JSON to generate) is held to the JSON cap even on an upload
+    route."""
+    form = (content_type or "multipart/").lower().startswith("multipart/")
     for upload_method, pattern in _UPLOADS:
-        if method == upload_method and pattern.match(path):
+        if method == upload_method and pattern.match(path) and form:
             return MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES, True
     return JSON_BODY_MAX_BYTES, False
 
@@ -78,7 +87,7 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         path = _relative_path(scope)
-        cap, is_upload = body_cap(scope["method"], path)
+        cap, is_upload = body_cap(scope["method"], path, _header(scope, b"content-type"))
         refusal = self._refuse_early(scope, cap, is_upload)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -86,11 +95,14 @@ class RequestGuard:
         await self._guarded(scope, receive, send, cap, is_upload)
 
     def _refuse_early(self, scope: Scope, cap: int, is_upload: bool) -> JSONResponse | None:
-        if scope["method"] not in _READS and self._is_operation(scope):
-            try:
-                authenticate(self.get_service(), _header(scope, b"authorization"))
-            except AvatarError as exc:
-                return error_response(exc)
+        authorization = _header(scope, b"authorization")
+        try:
+            if authorization is not None:
+                screen_token(self.get_service(), _client(scope), authorization)
+            if scope["method"] not in _READS and self._is_operation(scope):
+                authenticate(self.get_service(), authorization)
+        except AvatarError as exc:
+            return error_response(exc)
         declared = _header(scope, b"content-length") or ""
         if declared.isdigit() and int(declared) > cap:
             return _too_large(cap, is_upload)
@@ -162,6 +174,11 @@ def _relative_path(scope: Scope) -> str:
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     return path[len(root):] if root and path.startswith(root) else path
+
+
+def _client(scope: Scope) -> str:
+    client: Any = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -31,8 +31,11 @@ __all__ = [
     "ImportOut",
     "JobErrorOut",
     "JobOut",
+    "JobPageOut",
     "PlanOut",
     "RefusedRow",
+    "SpendDayOut",
+    "SpendOut",
     "TokenCreatedOut",
     "TokenOut",
     "TokenRevokedOut",
@@ -116,6 +119,9 @@ class RefusedRow(_Out):
 class ImportOut(_Out):
     imported: list[str]
     refused: list[RefusedRow]
+    emotions_queued: int = Field(description="Paid emotion calls the installed pictures queued "
+                                             "(eight per picture with Gemini, none without)")
+    estimated_usd: float = Field(description="Their price at the current model's list price")
 
 
 class GenerationOut(_Out):
@@ -191,6 +197,17 @@ class JobOut(_Out):
     mode: Literal["calls", "batch"]
     paused_reason: str | None
     resumes_at: Timestamp | None
+    agents: list[str] = Field(description="Names of the agents that got a default so far (the "
+                                          "same as the `?wait=true` summary once finished)")
+
+
+class JobPageOut(_Out):
+    """One page of jobs, newest first; the next page starts at ``offset + limit``."""
+
+    jobs: list[JobOut]
+    total: int = Field(description="How many jobs match the filters")
+    limit: int
+    offset: int
 
 
 class DefaultsSummaryOut(_Out):
@@ -231,3 +248,27 @@ class TokenOut(_Out):
 class TokenRevokedOut(_Out):
     id: int
     revoked: bool
+
+
+class SpendDayOut(_Out):
+    day: str = Field(description="The UTC date, YYYY-MM-DD", json_schema_extra={"format": "date"})
+    by_kind: dict[str, float] = Field(description="USD per kind of call "
+                                                  "(avatar, emotion, default, refine)")
+    total_usd: float
+
+
+class SpendOut(_Out):
+    """Provider spend and the daily budget: the same figures as Settings → Default avatars."""
+
+    today_usd: float
+    today_by_kind: dict[str, float]
+    last_30_days_by_kind: dict[str, float]
+    days: list[SpendDayOut] = Field(description="The last 30 UTC days, oldest first")
+    daily_budget_usd: float | None = Field(description="The budget in force; null for none")
+    budget_source: Literal["settings", "environment", "none"] = Field(
+        description="settings: saved in Settings or with PUT /api/budget (overrides the "
+                    "environment); environment: AVATARS_DAILY_BUDGET_USD")
+    environment_budget_usd: float | None
+    remaining_usd: float | None = Field(description="What may still be spent today; null "
+                                                    "without a budget")
+    resets_at: Timestamp = Field(description="The next UTC midnight")

@@ -130,7 +130,8 @@ def plan_json(plan: DefaultsPlan) -> dict[str, Any]:
 def import_json(result: ImportResult) -> dict[str, Any]:
     return {"imported": result.created,
             "refused": [{"row": e.row, "name": e.name, "detail": e.detail}
-                        for e in result.errors]}
+                        for e in result.errors],
+            "emotions_queued": result.emotions_queued, "estimated_usd": result.estimated_usd}
 
 
 def activity_json(item: Activity) -> dict[str, Any]:
@@ -216,4 +217,5 @@ def job_json(job: Job) -> dict[str, Any]:
         "mode": job.mode or "calls",
         "paused_reason": job.paused_reason,
         "resumes_at": job.resumes_at.isoformat() if job.resumes_at else None,
+        "agents": list(job.agents),
     }

@@ -180,3 +180,8 @@ def stub() -> Iterator[GeminiStub]:
     with GeminiStub(image_size=32) as server:
         yield server
     close_clients()
+
+
+# --- the same test on SQLite and on PostgreSQL --------------------------------------------
+
+from tests.databases import database_url, postgres  # noqa: E402, F401  (fixtures)

@@ -207,7 +207,8 @@ class GeminiStub:
           ``color`` ((r, g, b); default derived from the request), ``text`` (an extra text part)
         - ``error``: ``status`` (HTTP code, 500), ``grpc_status`` (default from the code),
           ``message``, ``details`` (list of Google ``details`` objects)
-        - ``rate_limited``: ``retry_delay_s`` (1), ``message``
+        - ``rate_limited``: ``retry_delay_s`` (1), ``message``; ``retry_delay`` (the
+          ``retryDelay`` text as sent, e.g. ``"inf"``), ``retry_after`` (a Retry-After header)
         - ``finish``: ``reason`` ("SAFETY"; also IMAGE_SAFETY, PROHIBITED_CONTENT, …)
         - ``blocked``: ``reason`` ("SAFETY"; promptFeedback.blockReason)
         - ``text``: ``text`` (default: the user's words, expanded), ``finish`` ("STOP"); a
@@ -356,7 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        listed = stub.models.route(method, self.path)  # not counted in ``calls``
+        # not counted in ``calls``
+        listed = stub.models.route(method, self.path, headers.get("x-goog-api-key"))
         if listed is not None:
             return self._send_answer(listed)
         routed = stub.batches.route(method, self.path, headers, raw)

@@ -104,8 +104,10 @@ def test_a_lapsed_owner_commits_neither_a_face_nor_an_emotion_twice(make_service
     wait_until(lambda: bool(claim(
         service.engine, emotion_variants, where=emotion_variants.c.key == row.key,
         order_by=[emotion_variants.c.key], owner="replica-b", lease_s=60, limit=1)))
-    mine = ClaimedVariant(agent.id, row.key, Emotion(row.emotion), row.base_blob, "replica-a")
+    mine = ClaimedVariant(agent.id, row.key, Emotion(row.emotion), row.base_blob,
+                          owner="replica-a")
     assert service.variants.finish(mine, "a.webp", "a.png") is False  # not ours any more
-    theirs = ClaimedVariant(agent.id, row.key, Emotion(row.emotion), row.base_blob, "replica-b")
+    theirs = ClaimedVariant(agent.id, row.key, Emotion(row.emotion), row.base_blob,
+                            owner="replica-b")
     assert service.variants.finish(theirs, "b.webp", "b.png") is True
     assert service.variants.finish(theirs, "b.webp", "b.png") is False  # settled once

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from avatar_core.domain import urls
-from avatar_core.foundation.errors import InvalidInput
+from avatar_core.foundation.errors import InvalidInput, NotFound
 from avatar_core.foundation.limits import WAIT_MAX_S
+from avatar_core.work.fallbacks import FallbackKind
 
 from ..answers import errors, image_answers
 from ..bodies import read_form, read_generate_body
 from ..caching import image_response, is_versioned
 from ..deps import Admin, AgentName, Editor, ServiceDep
+from ..negotiation import AskDep
 from ..responses import (
     AvatarRemovedOut,
     DefaultsSummaryOut,
@@ -77,19 +79,33 @@ def generate_defaults(
 
 @router.get("/agents/{name}/avatar", response_class=Response,
             responses=image_answers("image/webp", 400, 404, 422))
-async def get_avatar(name: AgentName, request: Request, service: ServiceDep,
-                     v: str | None = None) -> Response:
+async def get_avatar(
+    name: AgentName, request: Request, service: ServiceDep, ask: AskDep, v: str | None = None,
+    fallback: Annotated[FallbackKind | None, Query(
+        description="For an agent without an avatar: its initials or the built-in robot "
+                    "instead of 404 (X-Avatar-Fallback says which)")] = None,
+) -> Response:
     # Hot images are answered by HotAvatars before routing; this is the cold path.
-    image = await run_in_threadpool(service.avatar_image, name)
-    return image_response(request, image, versioned=is_versioned(image, v))
+    try:
+        image = await run_in_threadpool(service.serving.avatar, name, ask)
+    except NotFound:
+        if fallback is None:
+            raise  # an unknown agent stays 404 below too: the fallback asks for the agent
+        image = await run_in_threadpool(service.serving.fallback, name, fallback, ask)
+        return image_response(request, image, versioned=False, vary=ask.negotiated,
+                              fallback=fallback)
+    return image_response(request, image, versioned=is_versioned(image, v), vary=ask.negotiated)
 
 
 @router.get("/agents/{name}/avatar/reference", response_class=Response,
             responses=image_answers("image/png", 400, 404, 422))
-def get_reference(name: AgentName, request: Request, service: ServiceDep,
+def get_reference(name: AgentName, request: Request, service: ServiceDep, ask: AskDep,
                   v: str | None = None) -> Response:
-    image = service.reference_image(name)
-    return image_response(request, image, versioned=is_versioned(image, v))
+    """The full-quality PNG; with ``?size=`` or ``?format=``, a rendition of it."""
+    plain = "size" not in request.query_params and "format" not in request.query_params
+    image = service.serving.reference(name, None if plain else ask)
+    return image_response(request, image, versioned=is_versioned(image, v),
+                          vary=not plain and ask.negotiated)
 
 
 @router.post("/agents/{name}/avatar/generate", openapi_extra=_GENERATE_BODY,

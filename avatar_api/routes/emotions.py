@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from ..answers import errors, image_answers
 from ..caching import image_response
 from ..deps import AgentName, ServiceDep
+from ..negotiation import AskDep
 from ..responses import EmotionsOut
 from ..schemas import emotions_json
 
@@ -25,6 +26,7 @@ def get_emotions(name: AgentName, service: ServiceDep) -> dict[str, Any]:
 @router.get("/agents/{name}/avatar/emotion/{emotion}", response_class=Response,
             responses=image_answers("image/webp", 400, 404, 422))
 def get_emotion(name: AgentName, emotion: str, request: Request, service: ServiceDep,
-                k: str | None = None) -> Response:
-    image = service.emotion_image(name, emotion)
-    return image_response(request, image, versioned=k is not None and k == image.key)
+                ask: AskDep, k: str | None = None) -> Response:
+    image = service.serving.emotion(name, emotion, ask)
+    return image_response(request, image, versioned=k is not None and k == image.key,
+                          vary=ask.negotiated)

@@ -27,8 +27,11 @@ class Plan(Protocol):
 
 
 class SpendByKind(Protocol):
-    today: dict[str, float]
-    last_30_days: dict[str, float]
+    @property
+    def today(self) -> dict[str, float]: ...
+
+    @property
+    def last_30_days(self) -> dict[str, float]: ...
 
 
 def cost_text(plan: Plan) -> str:

@@ -116,10 +116,11 @@ class JobStatus(StrEnum):
     PAUSED = "paused"  # open, waiting for the budget (reported, never stored)
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # stopped by an admin: open items never start, drawn ones are kept
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.DONE, JobStatus.FAILED)
+        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class ItemStatus(StrEnum):
@@ -133,12 +134,19 @@ class ItemStatus(StrEnum):
 
 @dataclass(frozen=True)
 class ImageFile:
-    """Bytes to serve plus the digest that names them (ETag); ``key``, an emotion's stable key."""
+    """Bytes to serve plus the digest that names them (ETag); ``key``, an emotion's stable key.
+
+    ``version`` is the digest a versioned URL names when these bytes are a rendition of the
+    display image (None: this digest); a ``provisional`` answer stands in for one not made yet,
+    so it is never cached for good.
+    """
 
     data: bytes
     digest: str
     media_type: str
     key: str | None = None
+    version: str | None = None
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,7 @@ class EmotionSet:
     failed: list[dict[str, str]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     blobs: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # each variant's reference blob
     unavailable: str | None = None  # why this avatar has no variants at all, if it has none
 
 
@@ -242,6 +251,7 @@ class Job:
     mode: str | None = None  # "batch" when the provider's batch API draws it
     paused_reason: str | None = None
     resumes_at: datetime | None = None
+    agents: tuple[str, ...] = ()  # names of the agents that got a default so far
 
     @property
     def finished(self) -> bool:

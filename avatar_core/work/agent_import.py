@@ -22,7 +22,7 @@ from ..foundation.errors import AvatarError, BadRequest
 from ..foundation.limits import IMPORT_MAX_ROWS
 from ..foundation.models import quote
 
-__all__ = ["FIELDS", "ImportResult", "RowError", "import_agents", "parse_agent_file"]
+__all__ = ["FIELDS", "ImportCost", "ImportResult", "RowError", "import_agents", "parse_agent_file"]
 
 FIELDS: tuple[str, ...] = (
     "name", "display_name", "type", "description", "avatar_prompt", "is_system",
@@ -42,10 +42,22 @@ class RowError:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """Names registered, and the rows refused with why."""
+    """Names registered, the rows refused with why, and the paid emotion calls the installed
+    pictures queued (eight per picture with Gemini) with their estimated price."""
 
     created: list[str]
     errors: list[RowError]
+    emotions_queued: int = 0
+    estimated_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class ImportCost:
+    """What importing a file would spend: pictures to install, their emotion calls, USD."""
+
+    pictures: int
+    emotions: int
+    estimated_usd: float
 
 
 def parse_agent_file(filename: str, data: bytes) -> list[dict[str, Any]]:
@@ -59,21 +71,33 @@ def parse_agent_file(filename: str, data: bytes) -> list[dict[str, Any]]:
             loaded = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BadRequest(f"Not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        except RecursionError:
+            raise BadRequest("Not valid JSON for an import: nested too deeply") from None
         if isinstance(loaded, Mapping) and isinstance(loaded.get("agents"), list):
             loaded = loaded["agents"]
         if not isinstance(loaded, list):
             raise BadRequest('JSON must be a list of agents or {"agents": [...]}')
-        rows = [item if isinstance(item, Mapping) else {"_invalid": item} for item in loaded]
+        rows: Sequence[Mapping[str, Any]] = [
+            item if isinstance(item, Mapping) else {"_invalid": item} for item in loaded]
     elif filename.lower().endswith(".csv"):
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "name" not in [f.strip() for f in reader.fieldnames]:
-            raise BadRequest("The CSV needs a header row with at least a 'name' column")
-        rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+        rows = _csv_rows(text)
     else:
         raise BadRequest("Upload a .csv or .json file")
     if len(rows) > IMPORT_MAX_ROWS:
         raise BadRequest(f"At most {IMPORT_MAX_ROWS} agents per import; this file has {len(rows)}")
     return [dict(row) for row in rows]
+
+
+def _csv_rows(text: str) -> list[dict[str, Any]]:
+    """The rows of a CSV with a ``name`` column; ``BadRequest`` for one ``csv`` cannot read
+    (a field over its 128 KB limit, a NUL byte)."""
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "name" not in [f.strip() for f in reader.fieldnames]:
+            raise BadRequest("The CSV needs a header row with at least a 'name' column")
+        return [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+    except csv.Error as exc:
+        raise BadRequest(f"Not a readable CSV file: {exc}") from None
 
 
 def _text(value: Any) -> str:

@@ -34,6 +34,7 @@ from .generation import Generation
 from .limiter import AdaptiveLimiter, Limiter
 from .locks import AgentLocks
 from .queue import Task, Worker, WorkSource
+from .renditions import RenditionWork
 from .retry import BACKGROUND
 
 __all__ = ["BackgroundWork"]
@@ -64,7 +65,11 @@ class BackgroundWork:
         self.batch = BatchDefaults(jobs, agents, self.bulk, generation, locks,
                                    generation.providers.batches, settings.batch_poll_s,
                                    self.worker.stopping)
-        self.worker.sources = [self.batch, self.bulk, _AfterFaces(self.emotions, jobs)]
+        renditions = RenditionWork(generation.serving.rows, files, variants, generation.serving,
+                                   self.worker.stopping)
+        # faces before expressions (cluster-wide); renditions only when nothing else runs
+        self.worker.sources = [self.batch, self.bulk, _AfterFaces(self.emotions, jobs),
+                               renditions]
 
     def resume(self) -> None:
         """Carry on unfinished work: pending emotions, transient failures, open bulk jobs."""
