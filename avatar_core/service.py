@@ -14,7 +14,6 @@ Invariants kept by the parts it wires:
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -66,8 +65,6 @@ from .work.providers import ProviderChoice
 from .work.serving import ImageServing
 
 __all__ = ["GC_GRACE_S", "AvatarService"]
-
-log = logging.getLogger("avatar_core")
 
 GC_GRACE_S = 3600.0
 """With several replicas, an unnamed blob younger than this may belong to a commit in flight
@@ -121,8 +118,6 @@ class AvatarService:
             with self.cluster.hold(LockSpace.MIGRATE):
                 migrate(self.engine)
                 self.providers.seal_saved_key()
-                if problem := self.providers.saved_key_problem():
-                    log.error("Gemini is unavailable on this replica: %s", problem)
                 self.blobs.sweep_temp_files()
                 self.files.collect_garbage(0.0 if self.single_node else GC_GRACE_S)
                 seeded = self._seed_demo() if self.settings.demo else False

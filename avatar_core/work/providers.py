@@ -10,6 +10,8 @@ nor regenerates them.
 
 from __future__ import annotations
 
+import logging
+
 from ..foundation.config import PROVIDER_CHOICES, Settings
 from ..foundation.errors import BadRequest, FailureReason, GenerationError, InvalidInput
 from ..foundation.limits import API_KEY_MAX_CHARS
@@ -25,6 +27,8 @@ from ..storage.secret_box import SecretBox, SecretUnreadable, is_sealed
 from .retry import INTERACTIVE, call_with_retry
 
 __all__ = ["KEY_SAVED", "ProviderChoice"]
+
+log = logging.getLogger("avatar_core")
 
 KEY_SAVED = "saved in Settings"
 _SAVED_KEY = "gemini_api_key"
@@ -180,6 +184,8 @@ class ProviderChoice:
         if value and not is_sealed(value):
             self.saved.set(_SAVED_KEY, self.box.seal(value, _SAVED_KEY))
             self.saved.forget_old_pages()
+        if problem := self.saved_key_problem():  # said at start, in the log, once
+            log.error("Gemini is unavailable on this replica: %s", problem)
 
     def key_source(self) -> str | None:
         if self.saved.get(_SAVED_KEY):
