@@ -21,7 +21,8 @@ router = APIRouter(tags=["meta"])
 def health(service: ServiceDep) -> dict[str, Any]:
     provider = service.active_provider_label()
     answer: dict[str, Any] = {"status": "ok", "provider": provider,
-                              "demo_mode": service.tokens.demo_mode}
+                              "demo_mode": service.tokens.demo_mode,
+                              "saved_key_problem": service.saved_key_problem()}
     if provider.startswith("gemini"):
         chosen = service.providers.model_in_use(look_up=False)
         answer["model"] = chosen.model if chosen else None
