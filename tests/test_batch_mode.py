@@ -7,6 +7,7 @@ while it runs) to hold a batch "running" across a restart of the service.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +24,10 @@ from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_US
 from avatar_core.providers.gemini_batch import GeminiBatches
 from avatar_core.service import AvatarService
 from avatar_core.storage.schema import avatar_versions, job_items, jobs
-from tests.conftest import wait_until
 from tests.gemini_batch_server import BatchRecord
 from tests.gemini_server import GeminiStub, refused_url
+from tests.helpers import GEMINI_KEY, wait_until
 
-KEY = "AIzaSyTEST-batch-0123456789abcdefghijkl"
 ADMIN = "admin-secret-for-batch-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 FLASH = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"]
@@ -38,17 +38,9 @@ ServiceFactory = Callable[..., AvatarService]
 
 
 @pytest.fixture
-def gemini(make_service: ServiceFactory, stub: GeminiStub) -> ServiceFactory:
+def gemini(gemini: ServiceFactory) -> ServiceFactory:
     """Gemini services that poll batches often; all share one data dir unless told."""
-
-    def factory(**options: str) -> AvatarService:
-        values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": KEY,
-                  "GOOGLE_GEMINI_BASE_URL": stub.url, "AVATARS_ADMIN_TOKEN": ADMIN,
-                  "AVATARS_BATCH_POLL_S": "0.05", "AVATARS_REFINE_PROMPT": "off"}
-        values.update(options)
-        return make_service(**values)
-
-    return factory
+    return functools.partial(gemini, AVATARS_ADMIN_TOKEN=ADMIN, AVATARS_BATCH_POLL_S="0.05")
 
 
 def register(service: AvatarService, *names: str) -> None:
@@ -153,7 +145,7 @@ def test_a_batch_above_the_inline_limit_goes_up_as_a_jsonl_file(gemini, stub):
     service = gemini()
     register(service, *AGENTS)
     # The real GeminiBatches, with Google's 20 MB inline limit lowered so three requests pass it.
-    service.work.batch.batches = lambda: GeminiBatches(KEY, base_url=stub.url, timeout_s=30,
+    service.work.batch.batches = lambda: GeminiBatches(GEMINI_KEY, base_url=stub.url, timeout_s=30,
                                                        inline_limit_bytes=1)
 
     job = wait_finished(service, service.generate_defaults(batch=True).id)
@@ -202,7 +194,8 @@ def test_a_poll_that_fails_for_a_while_keeps_the_batch_and_polls_again(gemini, s
     wait_until(lambda: stored_batch_name(service, job_id) is not None)
     reachable = service.work.batch.batches
     # The network to Google is down for a few polls (the real client, a closed port).
-    service.work.batch.batches = lambda: GeminiBatches(KEY, base_url=refused_url(), timeout_s=5)
+    service.work.batch.batches = lambda: GeminiBatches(GEMINI_KEY, base_url=refused_url(),
+                                                       timeout_s=5)
     wait_until(steps_seen(service, job_id, 3))
     service.work.batch.batches = reachable
     only_batch(stub).walk = ("running", "succeeded")
@@ -302,7 +295,8 @@ def test_a_batch_that_cannot_be_created_falls_back_at_once(gemini, stub):
     service = gemini()
     register(service, *AGENTS)
     # The batch API refuses to create it (the real GeminiBatches against a closed port).
-    service.work.batch.batches = lambda: GeminiBatches(KEY, base_url=refused_url(), timeout_s=5)
+    service.work.batch.batches = lambda: GeminiBatches(GEMINI_KEY, base_url=refused_url(),
+                                                       timeout_s=5)
 
     job = wait_finished(service, service.generate_defaults(batch=True).id)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from avatar_core.foundation.errors import AvatarError, NotFound
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 
 def run_together(*targets):

@@ -7,10 +7,10 @@ tested by making the ledger's rows older, never by waiting for midnight.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,11 +25,10 @@ from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import KNOWN_IMAGE_PRICES_USD, REFINE_PRICE_USD
 from avatar_core.service import AvatarService
 from avatar_core.storage.schema import job_items, jobs, provider_calls
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 from tests.postgres_server import PostgresServer, postgres_bin
 
-KEY = "AIzaSyTEST-costs-0123456789abcdefghijkl"
 ADMIN = "admin-secret-for-cost-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 FLASH = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"]  # 0.039
@@ -39,16 +38,9 @@ ServiceFactory = Callable[..., AvatarService]
 
 
 @pytest.fixture
-def gemini(make_service: ServiceFactory, stub: GeminiStub) -> ServiceFactory:
-    """Services that draw with Gemini (the real SDK) against the stub."""
-
-    def factory(data_dir: Path | None = None, **options: str) -> AvatarService:
-        values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": KEY,
-                  "GOOGLE_GEMINI_BASE_URL": stub.url, "AVATARS_ADMIN_TOKEN": ADMIN}
-        values.update(options)
-        return make_service(data_dir, **values)
-
-    return factory
+def gemini(gemini: ServiceFactory) -> ServiceFactory:
+    """Gemini services with an admin token."""
+    return functools.partial(gemini, AVATARS_ADMIN_TOKEN=ADMIN)
 
 
 def image_calls(stub: GeminiStub) -> int:

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,8 @@ from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.storage.blobs import TEMP_PREFIX
 from avatar_core.storage.database import create_engine
 from avatar_core.storage.schema import agents, avatar_versions, emotion_variants
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -85,11 +84,25 @@ def assert_consistent(service) -> None:
     assert dangling == []
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.9, 1.7, 3.1])
-def test_sigkill_while_writing_avatars_leaves_a_consistent_store(make_service, tmp_path, delay):
+def committed_versions(data_dir: Path) -> int:
+    """Avatar versions a (running or killed) child process has committed so far."""
+    engine = create_engine(f"sqlite:///{data_dir / 'avatars.db'}")
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(avatar_versions)) or 0)
+    finally:
+        engine.dispose()
+
+
+# Kill points by what the child has written: before its first version, then a few versions in
+# (each one a face, a file pair and the agent's pointer moved), so the kill lands mid-write.
+@pytest.mark.parametrize("versions", [0, 1, 4, 9])
+def test_sigkill_while_writing_avatars_leaves_a_consistent_store(make_service, tmp_path,
+                                                                 versions):
     data_dir = tmp_path / "data"
     child = start_child("write", data_dir)
-    time.sleep(delay)
+    wait_until(lambda: committed_versions(data_dir) >= versions, timeout=120, every=0.01,
+               message=f"the child never committed {versions} versions")
     kill(child)
     # First as start-up alone leaves it (no resumed work writing files meanwhile) ...
     recovered = make_service(data_dir, resume=False)

@@ -38,12 +38,6 @@ def fresh_clients() -> Iterator[None]:
 
 
 @pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    with GeminiStub() as server:
-        yield server
-
-
-@pytest.fixture
 def provider(stub: GeminiStub) -> GeminiProvider:
     return GeminiProvider(KEY, base_url=stub.url, timeout_s=5)
 
@@ -80,7 +74,7 @@ def test_returns_the_png_the_server_drew(stub: GeminiStub, provider: GeminiProvi
     assert image.mime_type == "image/png"
     with Image.open(io.BytesIO(image.data)) as decoded:
         assert decoded.format == "PNG"
-        assert decoded.size == (256, 256)
+        assert decoded.size == (stub.image_size, stub.image_size)
     assert stub.calls == 1
 
 

@@ -38,8 +38,9 @@ from avatar_core.storage.database import create_engine
 from avatar_core.storage.schema import activities, job_items
 from tests import corpus
 from tests.api_server import ApiServer, head_of, send_raw
-from tests.conftest import ADMIN, Client, wait_until
+from tests.conftest import ADMIN, Client
 from tests.gemini_server import GeminiStub
+from tests.helpers import gemini_env, wait_until
 from tests.postgres_server import PostgresServer, postgres_bin
 
 REPO = Path(__file__).resolve().parent.parent
@@ -435,9 +436,7 @@ def gemini(make_client: Callable[..., Client]) -> Iterator[Callable[..., Client]
 
     def factory(stub: GeminiStub, **env: str) -> Client:
         stubs.append(stub)
-        return make_client(background=True, GEMINI_API_KEY=GEMINI_KEY,
-                           AVATARS_PROVIDER="gemini", GOOGLE_GEMINI_BASE_URL=stub.url,
-                           AVATARS_CONCURRENCY="1", **env)
+        return make_client(background=True, **gemini_env(stub, AVATARS_CONCURRENCY="1", **env))
 
     yield factory
     for stub in stubs:

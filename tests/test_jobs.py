@@ -16,18 +16,7 @@ from avatar_core.foundation.clock import utcnow
 from avatar_core.foundation.keys import emotion_key
 from avatar_core.foundation.prompts import TEMPLATE_VERSION
 from avatar_core.storage.schema import emotion_variants, job_items
-from tests.conftest import wait_until
-
-
-@pytest.fixture
-def gemini(make_service, stub):
-    def factory(**options):
-        values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": "test-key",
-                  "GOOGLE_GEMINI_BASE_URL": stub.url}
-        values.update(options)
-        return make_service(**values)
-
-    return factory
+from tests.helpers import wait_until
 
 
 def all_emotions(service, name):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from avatar_core.domain.emotions import EMOTIONS
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.postgres_server import PostgresServer, postgres_bin
 
 pytestmark = pytest.mark.slow

@@ -7,22 +7,20 @@ The real google-genai client talks to ``GeminiStub``, whose text model expands t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from avatar_api import create_api
 from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.config import DEFAULT_GEMINI_TEXT_MODEL
 from avatar_core.foundation.pricing import REFINE_PRICE_USD
-from avatar_core.service import AvatarService
-from tests.conftest import wait_until
+from tests.conftest import ADMIN, Client
 from tests.gemini_server import GeminiStub, ReceivedRequest
+from tests.helpers import gemini_env, wait_until
 
-KEY = "AIzaSyTEST-refine-0123456789abcdefghijk"
-ADMIN = "admin-secret-for-refine-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 RAW = "a friendly brass robot librarian"
 # GeminiStub's text model answers the user's words, expanded (tests/gemini_wire.py):
@@ -30,21 +28,12 @@ REFINED = (f"{RAW}, with a polished brushed-steel face, rounded cheek plates, wa
            "with soft irises, a small antenna and a friendly, confident smile.")
 EXPANSION = "polished brushed-steel face"
 
-Client = tuple[TestClient, AvatarService]
-
 
 @pytest.fixture
-def make_client(make_service: Callable[..., AvatarService],
-                stub: GeminiStub) -> Callable[..., Client]:
-    def factory(**env: str) -> Client:
-        values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": KEY,
-                  "GOOGLE_GEMINI_BASE_URL": stub.url, "AVATARS_ADMIN_TOKEN": ADMIN,
-                  "AVATARS_REFINE_PROMPT": "on"}
-        values.update(env)
-        service = make_service(**values)
-        return TestClient(create_api(lambda: service)), service
-
-    return factory
+def make_client(make_client: Callable[..., Client], stub: GeminiStub) -> Callable[..., Client]:
+    """Clients over Gemini services that refine every prompt, background work on."""
+    return functools.partial(make_client, background=True,
+                             **gemini_env(stub, AVATARS_REFINE_PROMPT="on"))
 
 
 @pytest.fixture

@@ -19,15 +19,10 @@ from avatar_api import create_api
 from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.storage.s3_blobs import S3BlobStore
 from avatar_core.storage.schema import agents, avatar_versions, job_items
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import gemini_env, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def gemini(stub: GeminiStub, **options: str) -> dict[str, str]:
-    return {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": "replica-key",
-            "GOOGLE_GEMINI_BASE_URL": stub.url, **options}
 
 
 def test_blobs_live_in_the_shared_bucket(make_service, tmp_path, cluster_env):
@@ -68,7 +63,7 @@ def test_a_change_on_one_replica_is_served_at_once_by_the_other(make_service, tm
 def test_generations_for_one_agent_never_interleave_across_replicas(make_service, tmp_path,
                                                                     cluster_env):
     with GeminiStub(latency_s=0.15) as stub:
-        options = gemini(stub, **cluster_env)
+        options = gemini_env(stub, **cluster_env)
         a = make_service(tmp_path / "a", **options)
         b = make_service(tmp_path / "b", **options)
         for replica in (a, b):
@@ -90,7 +85,7 @@ def test_generations_for_one_agent_never_interleave_across_replicas(make_service
 def test_provider_calls_stay_within_the_concurrency_across_replicas(make_service, tmp_path,
                                                                     cluster_env):
     with GeminiStub(latency_s=0.3) as stub:
-        options = gemini(stub, AVATARS_CONCURRENCY="2", **cluster_env)
+        options = gemini_env(stub, AVATARS_CONCURRENCY="2", **cluster_env)
         a = make_service(tmp_path / "a", **options)
         b = make_service(tmp_path / "b", **options)
         for i in range(10):
@@ -132,7 +127,7 @@ def test_a_dead_replicas_items_are_taken_over_without_redoing_finished_ones(
     from tests.test_crash import committed_faces, kill, start_child
 
     with GeminiStub(latency_s=0.4) as stub:
-        options = gemini(stub, AVATARS_LEASE_S="3", AVATARS_CONCURRENCY="2", **cluster_env)
+        options = gemini_env(stub, AVATARS_LEASE_S="3", AVATARS_CONCURRENCY="2", **cluster_env)
         child = start_child("bulk", tmp_path / "dead", stub.url, env=options)
         wait_until(lambda: stub.calls >= 4, timeout=60)
         kill(child)

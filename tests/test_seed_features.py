@@ -24,10 +24,9 @@ from avatar_core.foundation.models import PICTURE
 from avatar_core.service import AvatarService
 from avatar_core.work.emotions import NO_PICTURE_EMOTIONS
 from tests import corpus
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import gemini_env, wait_until
 
-KEY = "AIzaSyTEST-seed-0123456789abcdefghijklm"
 ADMIN = "admin-secret-for-seed-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 
@@ -51,8 +50,7 @@ def builtin(make_client: Callable[..., Client]) -> Client:
 
 @pytest.fixture
 def gemini(make_client: Callable[..., Client], stub: GeminiStub) -> Client:
-    return make_client(AVATARS_PROVIDER="gemini", GEMINI_API_KEY=KEY,
-                       GOOGLE_GEMINI_BASE_URL=stub.url)
+    return make_client(**gemini_env(stub))
 
 
 def pixels(data: bytes) -> tuple[str, tuple[int, int], bytes]:

@@ -142,7 +142,7 @@ def test_rename_keeps_avatar_history_and_emotions(service):
 
 
 def test_delete_removes_every_file_only_that_agent_used(service):
-    from tests.conftest import wait_until
+    from tests.helpers import wait_until
 
     service.register_agent("atlas")
     service.register_agent("nova")

@@ -21,17 +21,14 @@ from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.errors import FailureReason
 from avatar_core.service import NO_PICTURE_EMOTIONS, AvatarService
 from avatar_ui.text import plain
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
-from tests.page_helpers import (  # noqa: F401  (fresh_app: the autouse fixture)
-    fresh_app,
+from tests.helpers import wait_until
+from tests.page_helpers import (
     open_page,
     png,
-    protos,
     reset,
     texts,
     unescaped,
-    wait_for,
 )
 
 DETAIL = "app_pages/agent_detail.py"
@@ -123,22 +120,12 @@ def _keys(at: AppTest) -> set[str]:
     return {b.key for b in at.button if b.key}
 
 
-@pytest.fixture
-def gemini(monkeypatch: pytest.MonkeyPatch):
-    with GeminiStub() as stub:
-        monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
-        monkeypatch.setenv("GEMINI_API_KEY", "AIzaSyTEST-0123456789")
-        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
-        reset()
-        yield stub
-
-
-def test_failed_variants_show_reason_hint_and_retry_requeues(gemini: GeminiStub) -> None:
+def test_failed_variants_show_reason_hint_and_retry_requeues(gemini_app: GeminiStub) -> None:
     service = runtime.shared_service()
     service.register_agent("atlas", "Atlas")
-    gemini.push("image")  # the avatar itself
+    gemini_app.push("image")  # the avatar itself
     for _ in EMOTIONS:  # every emotion refused at once (400 is not retried)
-        gemini.push("error", status=400, message="Unsupported image")
+        gemini_app.push("error", status=400, message="Unsupported image")
     service.generate("atlas", "a calm brass robot")
     wait_until(lambda: len(service.emotions("atlas").failed) == 8, timeout=120)
 
@@ -156,12 +143,12 @@ def test_failed_variants_show_reason_hint_and_retry_requeues(gemini: GeminiStub)
     assert "happy" in state.pending or "happy" in state.emotions  # back in the queue
 
 
-def test_the_timer_runs_while_variants_are_still_being_drawn(gemini: GeminiStub) -> None:
+def test_the_timer_runs_while_variants_are_still_being_drawn(gemini_app: GeminiStub) -> None:
     service = runtime.shared_service()
     service.register_agent("atlas", "Atlas")
-    gemini.push("image")
+    gemini_app.push("image")
     for _ in EMOTIONS:  # the variants take a while: they are pending when the page opens
-        gemini.push("slow", delay_s=4)
+        gemini_app.push("slow", delay_s=4)
     service.generate("atlas", "a calm brass robot")
     at = open_page(DETAIL, agent="atlas")
     state = service.emotions("atlas")
@@ -171,14 +158,15 @@ def test_the_timer_runs_while_variants_are_still_being_drawn(gemini: GeminiStub)
     wait_until(lambda: len(service.emotions("atlas").emotions) == 8, timeout=120)
 
 
-def test_retry_needs_the_admin_lock(gemini: GeminiStub, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retry_needs_the_admin_lock(gemini_app: GeminiStub,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin")
     reset()
     service = runtime.shared_service()
     service.register_agent("atlas", "Atlas")
-    gemini.push("image")
+    gemini_app.push("image")
     for _ in EMOTIONS:
-        gemini.push("error", status=400)
+        gemini_app.push("error", status=400)
     service.generate("atlas", "a robot")
     wait_until(lambda: len(service.emotions("atlas").failed) == 8, timeout=120)
     at = open_page(DETAIL, agent="atlas")
@@ -249,7 +237,7 @@ def test_generate_from_an_upload_uses_it_as_the_reference() -> None:
 
 
 def test_the_refined_prompt_is_shown_when_the_version_has_one(
-        gemini: GeminiStub, monkeypatch: pytest.MonkeyPatch) -> None:
+        gemini_app: GeminiStub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_REFINE_PROMPT", "on")
     reset()
     service = runtime.shared_service()

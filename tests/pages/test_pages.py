@@ -18,9 +18,9 @@ from avatar_core import runtime
 from avatar_core.foundation.errors import FailureReason
 from avatar_ui.frame import DEMO_BANNER
 from tests.gemini_server import GeminiStub
-from tests.page_helpers import (  # noqa: F401  (fresh_app: the autouse fixture)
+from tests.helpers import GEMINI_KEY
+from tests.page_helpers import (
     PAGES,
-    fresh_app,
     open_page,
     png,
     protos,
@@ -146,34 +146,29 @@ SCRIPTS: dict[FailureReason, list[tuple[str, dict]]] = {
 }
 
 
-def test_generate_dialog_shows_each_failure_reason_and_hint(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    with GeminiStub() as stub:
-        monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
-        monkeypatch.setenv("GEMINI_API_KEY", SECRET_KEY)
-        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
-        _reset()
-        runtime.shared_service().register_agent("atlas", "Atlas")
-        at = open_page("app_pages/agent_detail.py", agent="atlas")
-        at.button(key="detail_generate").click().run()
-        at.text_area(key="detail_gen_prompt").input("a robot")
-        for reason, script in SCRIPTS.items():
-            for answers in ([script] if reason != FailureReason.SAFETY_FILTER
-                            else [[item] for item in script]):
-                stub.clear()
-                for kind, options in answers:
-                    stub.push(kind, **options)
-                at.button(key="detail_gen_submit").click().run()
-                shown = [e.value for e in at.error]
-                assert len(shown) == 1, (reason, shown)
-                assert reason.value in shown[0] and reason.hint in shown[0], shown
-                assert "Failed to generate avatar" not in shown[0]
-                assert SECRET_KEY not in texts(at)
-        # an empty prompt is our own validation, before any call
-        calls = stub.calls
-        at.text_area(key="detail_gen_prompt").input("   ")
-        at.button(key="detail_gen_submit").click().run()
-        assert FailureReason.INVALID_INPUT.hint in at.error[0].value and stub.calls == calls
+def test_generate_dialog_shows_each_failure_reason_and_hint(gemini_app: GeminiStub) -> None:
+    stub = gemini_app
+    runtime.shared_service().register_agent("atlas", "Atlas")
+    at = open_page("app_pages/agent_detail.py", agent="atlas")
+    at.button(key="detail_generate").click().run()
+    at.text_area(key="detail_gen_prompt").input("a robot")
+    for reason, script in SCRIPTS.items():
+        for answers in ([script] if reason != FailureReason.SAFETY_FILTER
+                        else [[item] for item in script]):
+            stub.clear()
+            for kind, options in answers:
+                stub.push(kind, **options)
+            at.button(key="detail_gen_submit").click().run()
+            shown = [e.value for e in at.error]
+            assert len(shown) == 1, (reason, shown)
+            assert reason.value in shown[0] and reason.hint in shown[0], shown
+            assert "Failed to generate avatar" not in shown[0]
+            assert GEMINI_KEY not in texts(at)
+    # an empty prompt is our own validation, before any call
+    calls = stub.calls
+    at.text_area(key="detail_gen_prompt").input("   ")
+    at.button(key="detail_gen_submit").click().run()
+    assert FailureReason.INVALID_INPUT.hint in at.error[0].value and stub.calls == calls
 
 
 def test_missing_key_with_gemini_shows_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,30 +186,29 @@ def test_missing_key_with_gemini_shows_not_configured(monkeypatch: pytest.Monkey
 # --- Settings ---------------------------------------------------------------------------------
 
 
-def test_saved_key_is_never_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
-    with GeminiStub() as stub:
-        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
-        _reset()
-        at = open_page("app_pages/settings.py")
-        at.text_input(key="settings_key").input(SECRET_KEY)
-        next(b for b in at.button if b.label == "Save key").click().run()
-        assert "saved in Settings" in texts(at)
+def test_saved_key_is_never_rendered(stub: GeminiStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
+    _reset()
+    at = open_page("app_pages/settings.py")
+    at.text_input(key="settings_key").input(SECRET_KEY)
+    next(b for b in at.button if b.label == "Save key").click().run()
+    assert "saved in Settings" in texts(at)
+    assert SECRET_KEY not in texts(at)
+    assert runtime.shared_service().gemini_key() == SECRET_KEY
+    at.button(key="settings_key_test").click().run()
+    assert "works" in at.success[0].value
+    assert SECRET_KEY not in texts(at)
+    assert stub.requests[-1].api_key == SECRET_KEY
+    stub.push("error", status=403, message="API key not valid. Please pass a valid API key.")
+    at.button(key="settings_key_test").click().run()
+    assert "not_configured" in unescaped(at.error[0].value)
+    assert SECRET_KEY not in texts(at) and SECRET_KEY not in unescaped(at.error[0].value)
+    for page in PAGES:
+        at.switch_page(page).run()
         assert SECRET_KEY not in texts(at)
-        assert runtime.shared_service().gemini_key() == SECRET_KEY
-        at.button(key="settings_key_test").click().run()
-        assert "works" in at.success[0].value
-        assert SECRET_KEY not in texts(at)
-        assert stub.requests[-1].api_key == SECRET_KEY
-        stub.push("error", status=403, message="API key not valid. Please pass a valid API key.")
-        at.button(key="settings_key_test").click().run()
-        assert "not_configured" in unescaped(at.error[0].value)
-        assert SECRET_KEY not in texts(at) and SECRET_KEY not in unescaped(at.error[0].value)
-        for page in PAGES:
-            at.switch_page(page).run()
-            assert SECRET_KEY not in texts(at)
-        at.switch_page("app_pages/settings.py").run()
-        at.button(key="settings_key_remove").click().run()
-        assert runtime.shared_service().gemini_key() is None
+    at.switch_page("app_pages/settings.py").run()
+    at.button(key="settings_key_remove").click().run()
+    assert runtime.shared_service().gemini_key() is None
 
 
 def test_provider_choice_changes_the_active_provider() -> None:
