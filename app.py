@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 
 from avatar_api import create_api
-from avatar_core.runtime import reset_shared_service, shared_service
+from avatar_core import reset_shared_service, shared_service
 
 
 @asynccontextmanager

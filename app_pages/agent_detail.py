@@ -3,10 +3,7 @@ Generate (from a prompt or a picture), Regenerate, Remove, the version history a
 
 import streamlit as st
 
-from avatar_core.domain.tiles import agent_label
-from avatar_core.domain.urls import avatar_url, emotion_url, reference_url
-from avatar_core.foundation.limits import PROMPT_MAX_CHARS
-from avatar_core.foundation.models import quote
+from avatar_core import PROMPT_MAX_CHARS, agent_label, quote, urls
 from avatar_ui import cycle, dashboard, detail
 from avatar_ui.actions import act
 from avatar_ui.admin import admin_unlocked, require_admin
@@ -48,7 +45,8 @@ def close_generate_dialog() -> None:
 
 @st.dialog("Generate avatar", width="large", on_dismiss=close_generate_dialog)
 def generate_dialog(name: str) -> None:
-    current = service.identity(name)["identity_prompt"] or agents[name].avatar_prompt or ""
+    version = service.current_version(name)
+    current = (version.identity_prompt if version else "") or agents[name].avatar_prompt or ""
     prompt = st.text_area("Identity prompt", value=current, max_chars=PROMPT_MAX_CHARS,
                           height=120, key="detail_gen_prompt",
                           placeholder="e.g. a calm brass robot with a violet visor",
@@ -88,7 +86,7 @@ face_col, info_col = st.columns([2, 3], gap="large")
 with face_col:
     # The next variant every 30 s; nothing moves while the dialog is open.
     shown = cycle.cycle_emotion(name, emotions, paused=dialog_open) if agent.has_avatar else None
-    url = emotion_url(emotions, shown) if shown else avatar_url(agent)
+    url = urls.emotion_url(emotions, shown) if shown else urls.avatar_url(agent)
     caption = shown or ("base avatar" if agent.has_avatar else "no avatar yet")
     st.html(face_stack_html(agent.name, agent.display_name, agent.is_system, url,
                             cycle.face_change(name, url), size=256,
@@ -147,7 +145,7 @@ with info_col:
         with st.expander("Reference image"):
             st.html(detail.reference_html(agent, current))
             st.markdown(f"[Open the full-quality reference]"
-                        f"({reference_url(name, current.reference_blob)})")
+                        f"({urls.reference_url(name, current.reference_blob)})")
 
 if dialog_open:
     generate_dialog(name)

@@ -2,15 +2,22 @@
 
 import streamlit as st
 
-from avatar_core.domain.jobs import failures_text
-from avatar_core.domain.spend import cost_text, needs_confirmation, spend_rows
-from avatar_core.domain.tiles import agent_label
-from avatar_core.domain.tokens import DEMO_NO_TOKENS
-from avatar_core.foundation.config import PROVIDER_CHOICES
-from avatar_core.foundation.errors import AvatarError, FailureReason
-from avatar_core.foundation.limits import DESCRIPTION_MAX_CHARS, PROMPT_MAX_CHARS
-from avatar_core.foundation.models import AGENT_TYPES, quote
-from avatar_core.work.providers import KEY_SAVED
+from avatar_core import (
+    AGENT_TYPES,
+    DEMO_NO_TOKENS,
+    DESCRIPTION_MAX_CHARS,
+    KEY_SAVED,
+    PROMPT_MAX_CHARS,
+    PROVIDER_CHOICES,
+    AvatarError,
+    FailureReason,
+    agent_label,
+    cost_text,
+    failures_text,
+    needs_confirmation,
+    quote,
+    spend_rows,
+)
 from avatar_ui.actions import act, show_error
 from avatar_ui.admin import admin_unlocked, lock_admin, require_admin, unlock_admin
 from avatar_ui.dashboard import refresh_data

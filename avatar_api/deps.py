@@ -7,9 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from avatar_core.domain.tokens import Role
-from avatar_core.foundation.errors import Forbidden, Unauthorized
-from avatar_core.service import AvatarService
+from avatar_core import AvatarService, Forbidden, Role, Unauthorized
 
 __all__ = ["ROW_ID_MAX", "Admin", "AgentName", "Editor", "MaybeEditor", "RowId", "ServiceDep",
            "authenticate", "bearer_token"]

@@ -25,13 +25,14 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from avatar_core.foundation.errors import AvatarError, FailureReason
-from avatar_core.foundation.limits import (
+from avatar_core import (
     FORM_OVERHEAD_BYTES,
     JSON_BODY_MAX_BYTES,
     MAX_UPLOAD_BYTES,
+    AvatarError,
+    AvatarService,
+    FailureReason,
 )
-from avatar_core.service import AvatarService
 
 from .deps import authenticate
 from .errors import error_body, error_response

@@ -12,8 +12,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from avatar_core.foundation.models import ImageFile
-from avatar_core.service import AvatarService
+from avatar_core import AvatarService, ImageFile
 
 from .caching import cache_headers, is_versioned, not_modified
 

@@ -257,18 +257,6 @@ class AvatarService:
     def current_version(self, name: str) -> AvatarVersion | None:
         return self.history.current_of(self.agents.get(name).id)
 
-    def identity(self, name: str) -> dict[str, Any]:
-        agent = self.agents.get(name)
-        version = self.history.current_of(agent.id)
-        return {
-            "agent_name": agent.name,
-            "identity_prompt": version.identity_prompt if version else None,
-            "updated_at": version.created_at.isoformat() if version else None,
-            "has_avatar": version is not None,
-            "has_reference": version is not None,
-            "is_default": bool(version and version.is_default),
-        }
-
     # --- images ---------------------------------------------------------------------------
 
     def avatar_image(self, name: str) -> ImageFile:

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from avatar_core.foundation.errors import AvatarError, GenerationError
+from avatar_core import AvatarError, GenerationError
 
 from .dashboard import refresh_data
 from .text import plain

@@ -17,10 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from avatar_core.domain import urls
-from avatar_core.domain.activities import ActivityFeed
-from avatar_core.domain.tiles import TileAgent
-from avatar_core.domain.timeline import WINDOWS, Timeline, build_timeline
+from avatar_core import WINDOWS, ActivityFeed, TileAgent, Timeline, build_timeline, urls
 
 from .frame import zone
 from .service import get_service

@@ -14,10 +14,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from avatar_core.domain import urls
-from avatar_core.domain.emotions import EMOTIONS
-from avatar_core.foundation.errors import FailureReason
-from avatar_core.foundation.models import Agent, AvatarVersion, Emotion, EmotionSet
+from avatar_core import EMOTIONS, Agent, AvatarVersion, Emotion, EmotionSet, FailureReason, urls
 
 from .avatars import avatar_html
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from ..answers import errors
 from ..deps import ServiceDep
-from ..responses import HealthOut
+from ..error_statuses import errors
+from ..models import HealthOut
 
 router = APIRouter(tags=["meta"])
 
 
 @router.get("/health", response_model=HealthOut, responses=errors())
-def health(service: ServiceDep) -> dict[str, Any]:
-    return {"status": "ok", "provider": service.active_provider_label(),
-            "demo_mode": service.tokens.demo_mode}
+def health(service: ServiceDep) -> HealthOut:
+    return HealthOut(status="ok", provider=service.active_provider_label(),
+                     demo_mode=service.tokens.demo_mode)

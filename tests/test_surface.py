@@ -1,0 +1,43 @@
+"""The UI and the API use avatar_core only through its public surface (``avatar_core.__all__``).
+
+Read from the source like ``test_layers.py``: every import of the core in ``avatar_ui``,
+``avatar_api``, ``app_pages`` and ``app.py`` is ``from avatar_core import <public name>``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import avatar_core
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTER = sorted([*(p for package in ("avatar_ui", "avatar_api", "app_pages")
+                  for p in (ROOT / package).rglob("*.py")), ROOT / "app.py"])
+
+
+def core_imports(path: Path) -> list[tuple[str, str]]:
+    """(module, name) of every import of avatar_core in ``path``; name is "" for ``import``."""
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("avatar_core"):
+            found.extend((node.module or "", alias.name) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend((alias.name, "") for alias in node.names
+                         if alias.name.startswith("avatar_core"))
+    return found
+
+
+@pytest.mark.parametrize("path", OUTER, ids=lambda p: str(p.relative_to(ROOT)))
+def test_outer_layers_import_only_public_names(path: Path) -> None:
+    wrong = [f"{module} {name}".strip() for module, name in core_imports(path)
+             if module != "avatar_core" or name not in avatar_core.__all__]
+    assert wrong == [], f"{path.name} reaches past avatar_core's public names: {wrong}"
+
+
+def test_every_public_name_exists_and_is_used() -> None:
+    assert all(hasattr(avatar_core, name) for name in avatar_core.__all__)
+    used = {name for path in OUTER for _, name in core_imports(path)}
+    assert sorted(set(avatar_core.__all__) - used) == []
