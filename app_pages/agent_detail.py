@@ -5,7 +5,7 @@ import streamlit as st
 
 from avatar_core import PROMPT_MAX_CHARS, agent_label, quote, urls
 from avatar_ui import cycle, dashboard, detail
-from avatar_ui.actions import act
+from avatar_ui.actions import act, ask, confirm
 from avatar_ui.admin import admin_unlocked, require_admin
 from avatar_ui.avatars import face_stack_html
 from avatar_ui.frame import browser_timezone, is_dark
@@ -128,18 +128,11 @@ with info_col:
             spinner="Making a fresh variation…")
     if buttons[2].button("Remove", key="detail_remove", width="stretch",
                          disabled=not unlocked or not agent.has_avatar):
-        st.session_state["detail_confirm_remove"] = name
-
-    if st.session_state.get("detail_confirm_remove") == name:
-        st.warning(f"Remove the avatar of {plain(agent.display_name)}? It stays in the version "
-                   "history and can be restored.")
-        yes, no = st.columns(2)
-        if yes.button("Yes, remove", type="primary", key="detail_remove_yes"):
-            st.session_state.pop("detail_confirm_remove", None)
-            act(lambda: service.remove_avatar(name), "detail_flash", "Avatar removed.")
-        if no.button("Cancel", key="detail_remove_no"):
-            st.session_state.pop("detail_confirm_remove", None)
-            st.rerun()
+        ask("detail_confirm_remove", name)
+    if confirm("detail_confirm_remove", f"Remove the avatar of {plain(agent.display_name)}? It "
+               "stays in the version history and can be restored.", "Yes, remove",
+               subject=name, buttons="detail_remove"):
+        act(lambda: service.remove_avatar(name), "detail_flash", "Avatar removed.")
 
     if current is not None:
         with st.expander("Reference image"):

@@ -11,7 +11,6 @@ from .domain import urls
 from .domain.activities import ActivityFeed
 from .domain.emotions import EMOTIONS, emotion_at
 from .domain.jobs import failures_text
-from .domain.spend import cost_text, needs_confirmation, spend_rows
 from .domain.tiles import TileAgent, agent_label, initials, initials_color, ring_color
 from .domain.timeline import ROW_STATUSES, WINDOWS, Timeline, TimelineRow, build_timeline
 from .domain.tokens import DEMO_NO_TOKENS, Role, TokenInfo
@@ -52,6 +51,7 @@ from .foundation.models import (
 from .runtime import reset_shared_service, shared_service
 from .service import AvatarService
 from .work.agent_import import ImportResult
+from .work.budget import Spend
 from .work.bulk import DefaultsPlan
 from .work.providers import KEY_SAVED
 
@@ -92,6 +92,7 @@ __all__ = [
     "JobKind",
     "JobStatus",
     "Role",
+    "Spend",
     "TileAgent",
     "Timeline",
     "TimelineRow",
@@ -99,16 +100,13 @@ __all__ = [
     "Unauthorized",
     "agent_label",
     "build_timeline",
-    "cost_text",
     "emotion_at",
     "failures_text",
     "initials",
     "initials_color",
-    "needs_confirmation",
     "quote",
     "reset_shared_service",
     "ring_color",
     "shared_service",
-    "spend_rows",
     "urls",
 ]

@@ -85,6 +85,11 @@ class ProviderChoice:
                                    timeout_s=self.settings.gemini_timeout_s,
                                    base_url=self.settings.gemini_base_url)
 
+    def supports_batch(self) -> bool:
+        """Whether the active provider has a batch API (Gemini's: half the price, in 24 h)."""
+        provider = self.active_or_none()
+        return provider is not None and provider.name == "gemini" and bool(self.gemini_key())
+
     def batches(self) -> BatchImageProvider:
         """The batch API of the active provider; only Gemini has one."""
         provider = self.active()

@@ -1,0 +1,106 @@
+"""Settings → Default avatars: what a run would do and cost, starting it (asking first when
+it costs money), its progress and result, and the daily budget."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from avatar_core import AvatarService, DefaultsPlan, FailureReason, Job, failures_text
+
+from ..actions import act, ask, confirm
+from ..admin import require_admin
+from ..dashboard import refresh_data
+from ..spend import cost_text, needs_confirmation, spend_rows
+from ..text import plain
+
+__all__ = ["show"]
+
+_MODES = {"calls": "One call each (minutes)", "batch": "Batch API (half the price, within 24 h)"}
+
+
+def show(service: AvatarService, unlocked: bool) -> None:
+    st.subheader("Default avatars")
+    st.caption("Gives every agent without a custom avatar a robot/android face from its prompt, "
+               "description or type. Custom avatars are never touched.")
+    batch = service.providers.supports_batch() and st.radio(
+        "How", list(_MODES), horizontal=True, key="settings_mode",
+        format_func=_MODES.get) == "batch"
+    plan = act(lambda: service.defaults_plan(batch=batch), refresh=False)
+    if plan is not None:
+        st.markdown(f"**{len(plan.agents)} agents** will get a face: **{plan.images} images** "
+                    f"(1 + 8 emotions each) · {plain(cost_text(plan))}")
+    job = service.latest_defaults_job()
+    running = job is not None and not job.finished
+    if unlocked and plan is not None:
+        started = _start(service, plan, batch, running)
+        if started is not None:
+            job, running = started, not started.finished
+    elif not unlocked:
+        require_admin("Generating default avatars")
+    if job is not None:
+        if running:
+            st.fragment(run_every=1.5)(_show_job)(service, job.id, True)
+        else:
+            _show_job(service, job.id, False)
+    _budget(service, unlocked)
+
+
+def _start(service: AvatarService, plan: DefaultsPlan, batch: bool, running: bool) -> Job | None:
+    """The start button (and the question first, when the run costs money): the started job."""
+    start = st.button("Generate default avatars", type="primary", key="settings_defaults",
+                      disabled=running or not plan.agents, icon=":material/smart_toy:")
+    if start and needs_confirmation(plan):
+        ask("settings_confirm_defaults")
+    question = plain(f"This spends about ${plan.estimated_usd:,.2f}. Go ahead?")
+    confirmed = confirm("settings_confirm_defaults", question, "Yes, generate",
+                        buttons="settings_defaults")
+    if (start and not needs_confirmation(plan)) or confirmed:
+        return act(lambda: service.generate_defaults(batch=batch))
+    return None
+
+
+def _show_job(service: AvatarService, job_id: int, polling: bool) -> None:
+    current = service.job(job_id)
+    if current.paused_reason:
+        st.info(plain(f"Paused: {current.paused_reason}. Resumes by itself at "
+                      f"{current.resumes_at:%Y-%m-%d %H:%M} UTC, or when the budget is "
+                      "raised."), icon=":material/pause_circle:")
+    if not current.finished:
+        fraction = current.done / current.total if current.total else 0.0
+        st.progress(fraction, text=f"Working: {current.done} / {current.total} agents · "
+                    f"failed by reason: {failures_text(current)}")
+        return
+    if polling:  # finished while we watched: redraw the whole page (button, avatars)
+        refresh_data()
+        st.rerun()
+    ended = f"{current.finished_at:%Y-%m-%d %H:%M} UTC" if current.finished_at else ""
+    st.markdown(f"**Last run** (job #{current.id}, {ended}): {plain(current.summary)}")
+    generated, failed, skipped = st.columns(3)
+    generated.metric("Generated", current.generated)
+    failed.metric("Failed", current.failed)
+    skipped.metric("Skipped", current.skipped)
+    if current.errors:
+        st.markdown(f"Failures by reason: {failures_text(current)}")
+        st.dataframe(
+            [{"agent": e.agent, "reason": e.reason, "hint": FailureReason(e.reason).hint,
+              "message": e.message} for e in current.errors],
+            hide_index=True, width="stretch")
+
+
+def _budget(service: AvatarService, unlocked: bool) -> None:
+    st.subheader("Daily budget")
+    spend = service.spend()
+    limit = spend.limit
+    of_limit = f" of ${limit:,.2f}" if limit is not None else " (no budget set)"
+    st.markdown(f"Spent today: **{plain(f'${spend.spent_today:,.2f}')}**{plain(of_limit)}")
+    st.dataframe(spend_rows(spend), hide_index=True, width="stretch")
+    if unlocked:
+        with st.form("settings_budget_form"):
+            new_limit = st.number_input("Daily budget in USD (0 = no budget)", min_value=0.0,
+                                        value=float(limit or 0.0), step=1.0,
+                                        key="settings_budget")
+            if st.form_submit_button("Save budget"):
+                act(lambda: service.set_daily_budget(new_limit or None), "settings_budget_flash",
+                    "Budget saved: it applies at once, on every replica.")
+    if flash := st.session_state.pop("settings_budget_flash", None):
+        st.success(flash, icon=":material/check_circle:")
