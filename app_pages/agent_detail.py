@@ -16,7 +16,7 @@ from avatar_ui.uploads import check_upload
 service = get_service()
 st.title("Agent Detail")
 
-agents = {agent.name: agent for agent in service.list_agents()}
+agents = {agent.name: agent for agent in service.agents.list()}
 if not agents:
     st.info("No agents yet. Add one in Settings → Agents, or register it through the API.")
     st.page_link("app_pages/settings.py", label="Open Settings", icon=":material/settings:")

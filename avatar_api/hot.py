@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from avatar_core import AvatarService, ImageFile
 
 from .caching import cache_headers, is_versioned, not_modified
+from .scope import avatar_name, header, relative_path
 
 __all__ = ["HotAvatars"]
 
@@ -28,24 +29,18 @@ class HotAvatars:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            path: str = scope["path"]
-            root: str = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root):]
-            if path.startswith("/agents/") and path.endswith("/avatar"):
-                name = path[8:-7]
-                image = self.get_service().cached_avatar(name) if "/" not in name else None
-                if image is not None:
-                    await _answer(scope, send, image)
-                    return
+            name = avatar_name(relative_path(scope))
+            image = self.get_service().images.cached(name) if name is not None else None
+            if image is not None:
+                await _answer(scope, send, image)
+                return
         await self.app(scope, receive, send)
 
 
 async def _answer(scope: Scope, send: Send, image: ImageFile) -> None:
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     headers = cache_headers(image, versioned=is_versioned(image, (query.get("v") or [None])[-1]))
-    match = next((value.decode("latin-1") for key, value in scope["headers"]
-                  if key == b"if-none-match"), None)
+    match = header(scope, b"if-none-match")
     raw = [(key.lower().encode(), value.encode()) for key, value in headers.items()]
     if not_modified(image, match):
         await send({"type": "http.response.start", "status": 304, "headers": raw})

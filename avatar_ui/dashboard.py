@@ -63,7 +63,7 @@ def activity_feed() -> ActivityFeed:
 @st.cache_data(ttl=DATA_TTL_S, show_spinner=False)
 def tile_agents() -> list[TileAgent]:
     """Every agent as the dashboard tile needs it, with its versioned avatar URL."""
-    return [TileAgent.from_agent(a, urls.avatar_url(a)) for a in get_service().list_agents()]
+    return [TileAgent.from_agent(a, urls.avatar_url(a)) for a in get_service().agents.list()]
 
 
 def activity_frame_for(window_label: str) -> pd.DataFrame:

@@ -58,7 +58,7 @@ def serve(kind: str, port: int, data_dir: str) -> None:
     if kind == "ours":
         from avatar_api import create_api
 
-        service.avatar_image(AGENT)  # warm: the dashboard has asked for it before
+        service.images.avatar(AGENT)  # warm: the dashboard has asked for it before
         app = create_api(lambda: service)
     else:
         from starlette.applications import Starlette
@@ -150,16 +150,17 @@ def measure(port: int, path: str, expect: int, clients: int, seconds: float,
 
 def prepare(data_dir: str) -> tuple[str, str, int]:
     """One generated avatar; returns (versioned URL path, ETag, size in bytes)."""
+    from avatar_core.domain import urls
     from avatar_core.foundation.config import Settings
     from avatar_core.service import AvatarService
 
     service = AvatarService(Settings.from_mapping(settings(data_dir)))
     service.start(resume=False)
     service.work.shutdown()
-    service.register_agent(AGENT)
+    service.agents.register(AGENT)
     service.generate(AGENT, "a friendly brass robot with a monocle")
-    image = service.avatar_image(AGENT)
-    url = service.avatar_url(service.get_agent(AGENT))
+    image = service.images.avatar(AGENT)
+    url = urls.avatar_url(service.agents.get(AGENT))
     service.close()
     assert url is not None
     return url, f'"{image.digest}"', len(image.data)

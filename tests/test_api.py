@@ -95,7 +95,7 @@ WRITES: list[tuple[str, str, dict[str, Any] | None]] = [
 @pytest.mark.parametrize("token", [None, "anything", ADMIN])
 def test_demo_mode_refuses_every_write_and_says_how_to_configure(make_client, token):
     client, service = make_client(AVATARS_ADMIN_TOKEN="")
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     headers = bearer(token) if token else {}
     for method, path, body in WRITES:
         response = client.request(method, path, json=body, headers=headers)
@@ -103,7 +103,7 @@ def test_demo_mode_refuses_every_write_and_says_how_to_configure(make_client, to
         assert "no admin token is configured" in found["detail"], (method, path)
     identity = client.get("/agents/atlas/avatar/identity", headers=headers)
     assert_error(identity, 401, "AVATARS_ADMIN_TOKEN")
-    assert service.get_agent("atlas").display_name == "atlas"  # nothing changed
+    assert service.agents.get("atlas").display_name == "atlas"  # nothing changed
     # Reads stay public.
     assert client.get("/agents").status_code == 200
     assert client.get("/agents/atlas").status_code == 200
@@ -112,7 +112,7 @@ def test_demo_mode_refuses_every_write_and_says_how_to_configure(make_client, to
 
 def test_writes_need_a_valid_bearer_token(api):
     client, service = api
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     for method, path, body in WRITES:
         for headers in ({}, bearer("wrong-token"), {"Authorization": f"Basic {ADMIN}"},
                         {"Authorization": "Bearer"}):
@@ -190,7 +190,7 @@ def test_register_list_get_agents(api):
                                   b'{"name": 42}'])
 def test_malformed_bodies_are_422(api, body):
     client, service = api
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     for path, method in (("/agents", "POST"), ("/agents/atlas", "PATCH"),
                          ("/agents/atlas/avatar/generate", "POST"),
                          ("/agents/atlas/activities", "POST")):
@@ -246,7 +246,7 @@ def test_activities(api):
     running = client.post("/agents/atlas/activities", headers=ADMIN_AUTH, json={
         "started_at": "2026-01-01T11:00:00Z", "kind": "chat", "status": "running"})
     assert running.status_code == 201 and running.json()["ended_at"] is None
-    assert len(service.activity_table().to_dict("records")) == 2
+    assert len(service.activities.frame().to_dict("records")) == 2
 
     bad = {"started_at": "2026-01-01T10:00:00Z", "ended_at": "2026-01-01T10:05:00Z",
            "kind": "dance", "status": "success"}
@@ -592,7 +592,7 @@ FAILURES = [
 def test_generation_failures_map_to_status_reason_hint(make_client, stub, script, status,
                                                        reason):
     client, service = make_client(**gemini_env(stub))
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     for kind, options in script:
         stub.push(kind, **options)
     response = client.post("/agents/atlas/avatar/generate", json={"identity_prompt": "a robot"},

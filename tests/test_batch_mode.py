@@ -45,7 +45,7 @@ def gemini(gemini: ServiceFactory) -> ServiceFactory:
 
 def register(service: AvatarService, *names: str) -> None:
     for name in names:
-        service.register_agent(name, description=f"{name} answers the phones")
+        service.agents.register(name, description=f"{name} answers the phones")
 
 
 def face_calls(stub: GeminiStub) -> list[Any]:
@@ -129,16 +129,16 @@ def test_a_batch_job_submits_one_inline_batch_and_stores_every_result(gemini, st
     # each item asks for the default the one-by-one path would have drawn
     prompts = {key: request["contents"][0]["parts"][-1]["text"] for key, request in record.items}
     for name in AGENTS:
-        agent = service.get_agent(name)
+        agent = service.agents.get(name)
         assert f"{name}: {name} answers the phones" in prompts[str(agent.id)]
         version = service.current_version(name)
         assert version is not None and version.is_default and version.provider == "gemini"
     assert face_calls(stub) == []
-    assert service.spend().today["default"] == pytest.approx(3 * HALF)
+    assert service.budget.summary().today["default"] == pytest.approx(3 * HALF)
     # the new faces' emotions follow, as normal calls at full price
     wait_until(lambda: all(service.emotions(n).emotions == list(EMOTIONS) for n in AGENTS),
                timeout=120)
-    assert service.spend().today["emotion"] == pytest.approx(3 * 8 * FLASH)
+    assert service.budget.summary().today["emotion"] == pytest.approx(3 * 8 * FLASH)
 
 
 def test_a_batch_above_the_inline_limit_goes_up_as_a_jsonl_file(gemini, stub):
@@ -156,7 +156,7 @@ def test_a_batch_above_the_inline_limit_goes_up_as_a_jsonl_file(gemini, stub):
     [upload] = stub.batches.uploads
     assert upload.data.count(b"\n") == 3  # one JSONL line per agent
     assert face_calls(stub) == []
-    assert service.spend().today["default"] == pytest.approx(3 * HALF)
+    assert service.budget.summary().today["default"] == pytest.approx(3 * HALF)
 
 
 # --- a restart mid-batch, an outage while polling -------------------------------------------
@@ -183,7 +183,7 @@ def test_a_restart_mid_batch_polls_the_same_batch_and_draws_nothing_twice(gemini
     assert only_batch(stub).name == record.name  # polled, never submitted again
     assert face_calls(stub) == []
     assert versions_per_agent(second) == {name: 1 for name in AGENTS}
-    assert second.spend().today["default"] == pytest.approx(3 * HALF)
+    assert second.budget.summary().today["default"] == pytest.approx(3 * HALF)
 
 
 def test_a_poll_that_fails_for_a_while_keeps_the_batch_and_polls_again(gemini, stub):
@@ -204,7 +204,7 @@ def test_a_poll_that_fails_for_a_while_keeps_the_batch_and_polls_again(gemini, s
 
     assert (job.status, job.generated) == (JobStatus.DONE, 3)
     assert face_calls(stub) == []  # the batch Google billed for was kept, not paid twice
-    assert service.spend().today["default"] == pytest.approx(3 * HALF)
+    assert service.budget.summary().today["default"] == pytest.approx(3 * HALF)
 
 
 def test_a_shutdown_while_results_come_in_leaves_them_to_the_next_process(gemini, stub):
@@ -227,7 +227,7 @@ def test_a_shutdown_while_results_come_in_leaves_them_to_the_next_process(gemini
 
     assert (job.status, job.generated) == (JobStatus.DONE, 3)
     assert face_calls(stub) == []  # the results were read again, not drawn again
-    assert second.spend().today["default"] == pytest.approx(3 * HALF)
+    assert second.budget.summary().today["default"] == pytest.approx(3 * HALF)
 
 
 
@@ -251,7 +251,7 @@ def test_a_result_kept_just_before_a_crash_is_done_and_paid_once(gemini, stub):
     assert (job.status, job.generated, job.skipped) == (JobStatus.DONE, 3, 0)
     assert second.current_version("nova") == kept
     assert face_calls(stub) == [] and versions_per_agent(second) == {n: 1 for n in AGENTS}
-    assert second.spend().today["default"] == pytest.approx(3 * HALF)  # not recorded twice
+    assert second.budget.summary().today["default"] == pytest.approx(3 * HALF)  # not recorded twice
 
 # --- items the batch did not draw -------------------------------------------------------------
 
@@ -273,7 +273,7 @@ def test_items_the_batch_failed_or_did_not_return_fall_back_to_one_call_each(gem
     assert (job.status, job.generated, job.failed) == (JobStatus.DONE, 3, 0)
     assert len(face_calls(stub)) == 2  # the blocked item and the missing one, one call each
     assert versions_per_agent(service) == {name: 1 for name in AGENTS}
-    assert service.spend().today["default"] == pytest.approx(HALF + 2 * FLASH)
+    assert service.budget.summary().today["default"] == pytest.approx(HALF + 2 * FLASH)
 
 
 @pytest.mark.parametrize("ending", ["failed", "expired", "cancelled"])
@@ -288,7 +288,7 @@ def test_a_batch_that_ends_without_results_draws_every_item_by_normal_calls(
     assert (job.status, job.generated, job.failed) == (JobStatus.DONE, 3, 0)
     assert only_batch(stub).state == ending
     assert len(face_calls(stub)) == 3
-    assert service.spend().today["default"] == pytest.approx(3 * FLASH)  # full price
+    assert service.budget.summary().today["default"] == pytest.approx(3 * FLASH)  # full price
 
 
 def test_a_batch_that_cannot_be_created_falls_back_at_once(gemini, stub):

@@ -71,7 +71,7 @@ def generate(client: TestClient, prompt: str = RAW) -> dict[str, Any]:
 def test_the_text_model_refines_first_and_the_image_model_gets_the_refined_prompt(
         refining, stub):
     client, service = refining
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.work.shutdown()
 
     body = generate(client)
@@ -86,12 +86,12 @@ def test_the_text_model_refines_first_and_the_image_model_gets_the_refined_promp
     assert body["identity_prompt"] == RAW
     version = service.current_version("atlas")
     assert version is not None and version.refined_prompt == REFINED
-    assert service.spend().today["refine"] == pytest.approx(REFINE_PRICE_USD)
+    assert service.budget.summary().today["refine"] == pytest.approx(REFINE_PRICE_USD)
 
 
 def test_regenerate_and_every_emotion_start_from_the_refined_prompt(refining, stub):
     client, service = refining
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     generate(client)
     wait_until(lambda: service.emotions("atlas").emotions == list(EMOTIONS))
 
@@ -109,7 +109,7 @@ def test_regenerate_and_every_emotion_start_from_the_refined_prompt(refining, st
 
 def test_versions_show_the_refined_prompt_to_editors_only(refining):
     client, service = refining
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.work.shutdown()
     generate(client)
     as_editor = client.get("/agents/atlas/avatar/versions", headers=ADMIN_AUTH).json()
@@ -129,7 +129,7 @@ def test_versions_show_the_refined_prompt_to_editors_only(refining):
 def test_a_failing_refinement_uses_the_raw_prompt_and_says_why(refining, stub, failure,
                                                                 options, reason):
     client, service = refining
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     stub.push(failure, **options)  # the text model's answer; the image model draws as usual
 
     body = generate(client)
@@ -147,14 +147,14 @@ def test_a_failing_refinement_uses_the_raw_prompt_and_says_why(refining, stub, f
 
 def test_refinement_off_or_with_the_builtin_renderer_makes_no_text_call(make_client, stub):
     client, service = make_client(AVATARS_REFINE_PROMPT="off")
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.work.shutdown()
     assert generate(client)["refined_prompt"] is None
     assert text_calls(stub) == []
 
     client, service = make_client(AVATARS_PROVIDER="builtin", AVATARS_DATA_DIR=str(
         service.settings.data_dir.parent / "builtin"))
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.work.shutdown()
     assert generate(client)["refined_prompt"] is None
     assert text_calls(stub) == []

@@ -41,3 +41,25 @@ def test_every_public_name_exists_and_is_used() -> None:
     assert all(hasattr(avatar_core, name) for name in avatar_core.__all__)
     used = {name for path in OUTER for _, name in core_imports(path)}
     assert sorted(set(avatar_core.__all__) - used) == []
+
+
+def test_the_service_has_no_method_that_only_forwards() -> None:
+    """A caller uses a named part (``service.agents.list()``) rather than a method that only
+    hands its own arguments to one: the service's methods are use cases that span parts."""
+    source = (ROOT / "avatar_core" / "service.py").read_text()
+    [service] = [node for node in ast.parse(source).body
+                 if isinstance(node, ast.ClassDef) and node.name == "AvatarService"]
+    forwards = []
+    for method in service.body:
+        if not isinstance(method, ast.FunctionDef):
+            continue
+        body = [s for s in method.body
+                if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        params = [a.arg for a in [*method.args.args, *method.args.kwonlyargs]][1:]
+        if len(body) == 1 and isinstance(body[0], ast.Return | ast.Expr):
+            call = body[0].value
+            if (isinstance(call, ast.Call) and ast.unparse(call.func).startswith("self.")
+                    and [ast.unparse(a) for a in call.args]
+                    + [ast.unparse(k.value) for k in call.keywords] == params):
+                forwards.append(method.name)
+    assert forwards == []

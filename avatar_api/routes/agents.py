@@ -18,13 +18,13 @@ router = APIRouter(tags=["agents"])
 
 @router.get("/agents", response_model=list[AgentOut], responses=errors())
 def list_agents(service: ServiceDep) -> list[AgentOut]:
-    return [AgentOut.of(a) for a in service.list_agents()]
+    return [AgentOut.of(a) for a in service.agents.list()]
 
 
 @router.post("/agents", status_code=201, response_model=AgentOut,
              responses=errors(400, 401, 409, 413, 422))
 def register_agent(body: AgentIn, service: ServiceDep, _role: Editor) -> AgentOut:
-    return AgentOut.of(service.register_agent(**body.model_dump()))
+    return AgentOut.of(service.agents.register(**body.model_dump()))
 
 
 _IMPORT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
@@ -47,7 +47,7 @@ async def import_agents(request: Request, service: ServiceDep, _role: Admin) -> 
 
 @router.get("/agents/{name}", response_model=AgentOut, responses=errors(400, 404, 422))
 def get_agent(name: AgentName, service: ServiceDep) -> AgentOut:
-    return AgentOut.of(service.get_agent(name))
+    return AgentOut.of(service.agents.get(name))
 
 
 @router.patch("/agents/{name}", response_model=AgentOut,
@@ -56,7 +56,7 @@ def patch_agent(name: AgentName, body: AgentPatch, service: ServiceDep,
                 _role: Editor) -> AgentOut:
     changes = body.model_dump(exclude_unset=True)
     new_name = changes.pop("name", None)
-    return AgentOut.of(service.update_agent(name, new_name=new_name, **changes))
+    return AgentOut.of(service.agents.update(name, new_name=new_name, **changes))
 
 
 @router.delete("/agents/{name}", response_model=AgentDeletedOut,

@@ -66,7 +66,7 @@ def generate_defaults(
                              "results within 24 h)"),
 ) -> Response:
     if dry_run:
-        return _json(PlanOut.of(service.defaults_plan(batch=mode == "batch")))
+        return _json(PlanOut.of(service.work.bulk.plan(batch=mode == "batch")))
     job = service.generate_defaults(wait=wait, timeout=timeout, batch=mode == "batch")
     if wait and job.finished:
         return _json(DefaultsSummaryOut.of(job, service.defaulted_agents(job.id)))
@@ -79,7 +79,7 @@ def generate_defaults(
 async def get_avatar(name: AgentName, request: Request, service: ServiceDep,
                      v: str | None = None) -> Response:
     # Hot images are answered by HotAvatars before routing; this is the cold path.
-    image = await run_in_threadpool(service.avatar_image, name)
+    image = await run_in_threadpool(service.images.avatar, name)
     return image_response(request, image, versioned=is_versioned(image, v))
 
 
@@ -87,7 +87,7 @@ async def get_avatar(name: AgentName, request: Request, service: ServiceDep,
             responses=image_answers("image/png", 400, 404, 422))
 def get_reference(name: AgentName, request: Request, service: ServiceDep,
                   v: str | None = None) -> Response:
-    image = service.reference_image(name)
+    image = service.images.reference(name)
     return image_response(request, image, versioned=is_versioned(image, v))
 
 
@@ -127,12 +127,12 @@ def remove_avatar(name: AgentName, service: ServiceDep, _role: Editor) -> Avatar
 @router.get("/agents/{name}/avatar/identity", response_model=IdentityOut,
             responses=errors(400, 401, 404, 422))
 def identity(name: AgentName, service: ServiceDep, _role: Editor) -> IdentityOut:
-    return IdentityOut.of(service.get_agent(name), service.current_version(name))
+    return IdentityOut.of(service.agents.get(name), service.current_version(name))
 
 
 def _generation(service: AvatarService, name: str, version: AvatarVersion) -> GenerationOut:
     """The agent as it is after the change, with the version that changed it."""
-    return GenerationOut.of(service.get_agent(name), version)
+    return GenerationOut.of(service.agents.get(name), version)
 
 
 def _json(answer: BaseModel, status_code: int = 200, **options: Any) -> JSONResponse:

@@ -23,5 +23,5 @@ def get_emotions(name: AgentName, service: ServiceDep) -> EmotionsOut:
             responses=image_answers("image/webp", 400, 404, 422))
 def get_emotion(name: AgentName, emotion: str, request: Request, service: ServiceDep,
                 k: str | None = None) -> Response:
-    image = service.emotion_image(name, emotion)
+    image = service.images.emotion(name, emotion)
     return image_response(request, image, versioned=k is not None and k == image.key)

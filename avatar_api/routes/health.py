@@ -13,5 +13,5 @@ router = APIRouter(tags=["meta"])
 
 @router.get("/health", response_model=HealthOut, responses=errors())
 def health(service: ServiceDep) -> HealthOut:
-    return HealthOut(status="ok", provider=service.active_provider_label(),
+    return HealthOut(status="ok", provider=service.providers.label(),
                      demo_mode=service.tokens.demo_mode)

@@ -33,4 +33,4 @@ def version_image(name: AgentName, version_id: RowId, request: Request, service:
 def restore(name: AgentName, version_id: RowId, service: ServiceDep,
             _role: Editor) -> GenerationOut:
     version = service.restore(name, version_id)
-    return GenerationOut.of(service.get_agent(name), version)
+    return GenerationOut.of(service.agents.get(name), version)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..domain.current_images import CurrentImages
 from ..domain.defaults import DefaultTarget
 from ..domain.versions import AvatarVersions, NewVersion
 from ..foundation import imaging
@@ -49,12 +48,11 @@ class Generation:
     """Builds requests, calls providers under a retry policy and records what they drew."""
 
     def __init__(self, providers: ProviderChoice, files: ImageFiles, versions: AvatarVersions,
-                 images: CurrentImages, locks: AgentLocks, budget: Budget) -> None:
+                 locks: AgentLocks, budget: Budget) -> None:
         self.providers = providers
         self.budget = budget
         self.files = files
         self.versions = versions
-        self.images = images
         self.locks = locks
 
     def generate(self, agent: Agent, identity_prompt: str, reference: bytes | None = None, *,
@@ -188,5 +186,4 @@ class Generation:
                 # e.g. the agent was deleted while we generated: leave no orphan blobs behind
                 files.delete_unreferenced(n for n in names.values() if n)
                 raise
-        self.images.changed()
         return self.versions.get(agent_id, version_id)

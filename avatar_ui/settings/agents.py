@@ -97,7 +97,7 @@ def _rename_or_delete(service: AvatarService, unlocked: bool) -> None:
         display_to = st.text_input("New display name (optional)",
                                    key="settings_rename_display")
         if st.form_submit_button("Rename", disabled=not unlocked):
-            act(lambda: service.update_agent(picked, new_name=rename_to.strip() or None,
+            act(lambda: service.agents.update(picked, new_name=rename_to.strip() or None,
                                              display_name=display_to.strip() or None),
                 _FLASH, lambda renamed: f"Renamed {picked} to {renamed.name} "
                                         f"({renamed.display_name}).",

@@ -25,7 +25,7 @@ def show(service: AvatarService, unlocked: bool) -> None:
     batch = service.providers.supports_batch() and st.radio(
         "How", list(_MODES), horizontal=True, key="settings_mode",
         format_func=_MODES.get) == "batch"
-    plan = act(lambda: service.defaults_plan(batch=batch), refresh=False)
+    plan = act(lambda: service.work.bulk.plan(batch=batch), refresh=False)
     if plan is not None:
         st.markdown(f"**{len(plan.agents)} agents** will get a face: **{plan.images} images** "
                     f"(1 + 8 emotions each) · {plain(cost_text(plan))}")
@@ -89,7 +89,7 @@ def _show_job(service: AvatarService, job_id: int, polling: bool) -> None:
 
 def _budget(service: AvatarService, unlocked: bool) -> None:
     st.subheader("Daily budget")
-    spend = service.spend()
+    spend = service.budget.summary()
     limit = spend.limit
     of_limit = f" of ${limit:,.2f}" if limit is not None else " (no budget set)"
     st.markdown(f"Spent today: **{plain(f'${spend.spent_today:,.2f}')}**{plain(of_limit)}")
