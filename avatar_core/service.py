@@ -57,7 +57,7 @@ from .work.bundle import import_file
 from .work.emotions import NO_PICTURE_EMOTIONS
 from .work.generation import Generation
 from .work.locks import AgentLocks
-from .work.providers import ProviderChoice
+from .work.providers import Providers
 
 __all__ = ["GC_GRACE_S", "AvatarService"]
 
@@ -84,7 +84,7 @@ class AvatarService:
         self.jobs = Jobs(self.engine)
         self.tokens = TokenStore(self.engine, settings.admin_token)
         saved = SavedSettings(self.engine)
-        self.providers = ProviderChoice(settings, saved,
+        self.providers = Providers(settings, saved,
                                         SecretBox(settings.secret_key, settings.data_dir))
         self.images = CurrentImages(self.agents, self.history, self.variants, self.files,
                                     None if self.single_node else Replicas(self.engine, self.owner))

@@ -52,15 +52,26 @@ class FailureReason(StrEnum):
     UPSTREAM_ERROR = "upstream_error"
     UNKNOWN = "unknown"
 
+    @classmethod
+    def _missing_(cls, value: object) -> FailureReason | None:
+        """A stored reason this version does not know is kept as it is (as google-genai's
+        enums keep an unknown value), and behaves as ``unknown``: reading never crashes."""
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper()
+        member._value_ = value
+        return member
+
     @property
     def hint(self) -> str:
         """What the user can do about it."""
-        return _HINTS[self]
+        return _HINTS.get(self, _HINTS[FailureReason.UNKNOWN])
 
     @property
     def http_status(self) -> int:
         """The status the API answers with."""
-        return _STATUSES[self]
+        return _STATUSES.get(self, _STATUSES[FailureReason.UNKNOWN])
 
     @property
     def retryable(self) -> bool:

@@ -27,7 +27,7 @@ from ..providers.base import GeneratedImage, ImageProvider, ImageRequest
 from ..storage.images import ImageFiles
 from .budget import Budget, BudgetSpent
 from .locks import AgentLocks
-from .providers import ProviderChoice
+from .providers import Providers
 from .retry import INTERACTIVE, RetryPolicy, Stopped, call_with_retry
 
 __all__ = ["Generation", "Produced", "Runner"]
@@ -47,7 +47,7 @@ class Produced:
 class Generation:
     """Builds requests, calls providers under a retry policy and records what they drew."""
 
-    def __init__(self, providers: ProviderChoice, files: ImageFiles, versions: AvatarVersions,
+    def __init__(self, providers: Providers, files: ImageFiles, versions: AvatarVersions,
                  locks: AgentLocks, budget: Budget) -> None:
         self.providers = providers
         self.budget = budget

@@ -22,14 +22,14 @@ from ..storage.saved_settings import SavedSettings
 from ..storage.secret_box import SecretBox, SecretUnreadable, is_sealed
 from .retry import INTERACTIVE, call_with_retry
 
-__all__ = ["KEY_SAVED", "ProviderChoice"]
+__all__ = ["KEY_SAVED", "Providers"]
 
 KEY_SAVED = "saved in Settings"
 _SAVED_KEY = "gemini_api_key"
 _SAVED_PROVIDER = "provider"
 
 
-class ProviderChoice:
+class Providers:
     """Resolves the provider for each generation from the settings and what Settings saved."""
 
     def __init__(self, settings: Settings, saved: SavedSettings, box: SecretBox) -> None:
