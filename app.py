@@ -16,13 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 
 from avatar_api import create_api
-from avatar_core import reset_shared_service, shared_service
+from avatar_core import reset_shared_service, shared_service, start_or_exit
 
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
-    # Seed demo agents and resume background work when the server starts, not on a page view.
-    await run_in_threadpool(shared_service)
+    # Check the settings, seed demo agents and resume background work when the server starts,
+    # not on a page view; a bad setting stops the server here with its message.
+    await run_in_threadpool(start_or_exit)
     try:
         yield
     finally:

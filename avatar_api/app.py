@@ -13,7 +13,7 @@ from avatar_core import AvatarService
 from .errors import install_error_handlers
 from .guard import RequestGuard
 from .hot import HotAvatars
-from .routes import agents, avatars, emotions, health, jobs, tokens, versions
+from .routes import agents, avatars, budget, emotions, health, jobs, tokens, versions
 
 __all__ = ["create_api"]
 
@@ -34,7 +34,7 @@ def create_api(get_service: Callable[[], AvatarService]) -> FastAPI:
     api.add_middleware(RequestGuard, get_service=get_service,  # outermost: runs first
                        operations=lambda: api.openapi()["paths"])
     install_error_handlers(api)
-    for module in (health, agents, avatars, emotions, versions, jobs, tokens):
+    for module in (health, agents, avatars, emotions, versions, jobs, tokens, budget):
         api.include_router(module.router)
 
     @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

@@ -22,7 +22,7 @@ _WHEN = {
          "are disabled)",
     403: "This needs the admin token",
     404: "Not found (agent, version, job, token or image)",
-    409: "The name is taken",
+    409: "Conflict: the name is taken, or the job already finished by itself",
     413: "The request body is over its cap (JSON 1 MB; uploads 10 MB plus form overhead)",
     422: "Malformed request (each field's problem in `errors`); for a generation also "
          "safety_filter",

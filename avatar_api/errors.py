@@ -9,6 +9,7 @@ request guard answers it, so Starlette never re-raises it into the server's log)
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,7 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from avatar_core import AvatarError, FailureReason, GenerationError
 
-__all__ = ["error_body", "error_response", "install_error_handlers"]
+__all__ = ["error_body", "error_response", "install_error_handlers", "retry_after_header"]
+
+_DEFAULT_RETRY_AFTER_S = 5
 
 def error_body(detail: str, reason: FailureReason | None = None,
                **extra: Any) -> dict[str, Any]:
@@ -39,8 +42,15 @@ def error_response(exc: AvatarError) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if reason is FailureReason.RATE_LIMITED:
         retry_after = exc.retry_after if isinstance(exc, GenerationError) else None
-        headers["Retry-After"] = str(max(1, round(retry_after or 5)))
+        headers["Retry-After"] = retry_after_header(retry_after)
     return JSONResponse(error_body(exc.detail, reason), status_code=exc.status, headers=headers)
+
+
+def retry_after_header(seconds: float | None) -> str:
+    """Whole seconds, at least 1; our own default when the delay is unknown or not finite."""
+    if seconds is None or not math.isfinite(seconds):
+        return str(_DEFAULT_RETRY_AFTER_S)
+    return str(max(1, math.ceil(seconds)))
 
 
 def install_error_handlers(api: FastAPI) -> None:

@@ -23,6 +23,7 @@ from avatar_core import (
     Job,
     JobKind,
     JobStatus,
+    Spend,
     TokenInfo,
     urls,
 )
@@ -43,8 +44,11 @@ __all__ = [
     "ImportOut",
     "JobErrorOut",
     "JobOut",
+    "JobPageOut",
     "PlanOut",
     "RefusedRow",
+    "SpendDayOut",
+    "SpendOut",
     "TokenCreatedOut",
     "TokenOut",
     "TokenRevokedOut",
@@ -82,6 +86,8 @@ class HealthOut(_Out):
     status: Literal["ok"]
     provider: str
     demo_mode: bool
+    model: str | None = None  # the Gemini image model in use; None without Gemini / not yet
+    model_reason: str | None = None  # why: "set by AVATARS_GEMINI_MODEL", "auto: first of …"
 
 
 class AgentOut(_Out):
@@ -137,12 +143,16 @@ class RefusedRow(_Out):
 class ImportOut(_Out):
     imported: list[str]
     refused: list[RefusedRow]
+    emotions_queued: int = Field(description="Paid emotion calls the installed pictures queued "
+                                             "(eight per picture with Gemini, none without)")
+    estimated_usd: float = Field(description="Their price at the current model's list price")
 
     @classmethod
     def of(cls, result: ImportResult) -> ImportOut:
         return cls(imported=result.created,
                    refused=[RefusedRow(row=e.row, name=e.name, detail=e.detail)
-                            for e in result.errors])
+                            for e in result.errors],
+                   emotions_queued=result.emotions_queued, estimated_usd=result.estimated_usd)
 
 
 class GenerationOut(_Out):
@@ -261,6 +271,8 @@ class JobOut(_Out):
     mode: Literal["calls", "batch"]
     paused_reason: str | None
     resumes_at: Timestamp | None
+    agents: list[str] = Field(description="Names of the agents that got a default so far (the "
+                                          "same as the `?wait=true` summary once finished)")
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
@@ -270,7 +282,17 @@ class JobOut(_Out):
                    status_url=urls.job_url(job.id),
                    mode="batch" if job.mode == "batch" else "calls",
                    paused_reason=job.paused_reason,
-                   resumes_at=job.resumes_at.isoformat() if job.resumes_at else None)
+                   resumes_at=job.resumes_at.isoformat() if job.resumes_at else None,
+                   agents=list(job.agents))
+
+
+class JobPageOut(_Out):
+    """One page of jobs, newest first; the next page starts at ``offset + limit``."""
+
+    jobs: list[JobOut]
+    total: int = Field(description="How many jobs match the filters")
+    limit: int
+    offset: int
 
 
 class DefaultsSummaryOut(_Out):
@@ -337,3 +359,40 @@ class TokenOut(_Out):
 class TokenRevokedOut(_Out):
     id: int
     revoked: bool
+
+
+class SpendDayOut(_Out):
+    day: str = Field(description="The UTC date, YYYY-MM-DD", json_schema_extra={"format": "date"})
+    by_kind: dict[str, float] = Field(description="USD per kind of call "
+                                                  "(avatar, emotion, default, refine)")
+    total_usd: float
+
+
+class SpendOut(_Out):
+    """Provider spend and the daily budget: the same figures as Settings → Default avatars."""
+
+    today_usd: float
+    today_by_kind: dict[str, float]
+    last_30_days_by_kind: dict[str, float]
+    days: list[SpendDayOut] = Field(description="The last 30 UTC days, oldest first")
+    daily_budget_usd: float | None = Field(description="The budget in force; null for none")
+    budget_source: Literal["settings", "environment", "none"] = Field(
+        description="settings: saved in Settings or with PUT /api/budget (overrides the "
+                    "environment); environment: AVATARS_DAILY_BUDGET_USD")
+    environment_budget_usd: float | None
+    remaining_usd: float | None = Field(description="What may still be spent today; null "
+                                                    "without a budget")
+    resets_at: Timestamp = Field(description="The next UTC midnight")
+
+    @classmethod
+    def of(cls, spend: Spend) -> SpendOut:
+        """The figures of Settings → Default avatars (``budget_source`` checked on the way)."""
+        return cls.model_validate({
+            "today_usd": round(spend.spent_today, 6), "today_by_kind": spend.today,
+            "last_30_days_by_kind": spend.last_30_days,
+            "days": [SpendDayOut(day=day.isoformat(), by_kind=by_kind,
+                                 total_usd=round(sum(by_kind.values()), 6))
+                     for day, by_kind in spend.days],
+            "daily_budget_usd": spend.limit, "budget_source": spend.source,
+            "environment_budget_usd": spend.environment_limit,
+            "remaining_usd": spend.remaining, "resets_at": spend.resets_at.isoformat()})

@@ -48,7 +48,7 @@ from .foundation.models import (
     JobStatus,
     quote,
 )
-from .runtime import reset_shared_service, shared_service
+from .runtime import reset_shared_service, shared_service, start_or_exit
 from .service import AvatarService
 from .work.agent_import import ImportResult
 from .work.budget import Spend
@@ -108,5 +108,6 @@ __all__ = [
     "reset_shared_service",
     "ring_color",
     "shared_service",
+    "start_or_exit",
     "urls",
 ]

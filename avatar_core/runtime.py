@@ -6,12 +6,16 @@ module holds the process-wide instance instead.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
-from .foundation.config import Settings
+from .foundation.config import ConfigError, Settings
 from .service import AvatarService
 
-__all__ = ["reset_shared_service", "shared_service"]
+__all__ = ["reset_shared_service", "shared_service", "start_or_exit"]
+
+CONFIG_EXIT_CODE = 2
 
 _lock = threading.Lock()
 _service: AvatarService | None = None
@@ -24,6 +28,21 @@ def shared_service() -> AvatarService:
         if _service is None:
             _service = AvatarService(Settings.load()).start()
         return _service
+
+
+def start_or_exit() -> AvatarService:
+    """The shared service at server start; a bad configuration ends the process at once.
+
+    The message (every bad setting, secrets masked) goes to stderr without a traceback, and the
+    exit is immediate: no service, thread or connection exists yet to close, and a server left
+    running on defaults would be the fail-open start this refuses.
+    """
+    try:
+        return shared_service()
+    except ConfigError as exc:
+        sys.stderr.write(f"{exc}\n")
+        sys.stderr.flush()
+        os._exit(CONFIG_EXIT_CODE)
 
 
 def reset_shared_service() -> None:

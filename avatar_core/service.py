@@ -24,7 +24,7 @@ from .domain import demo
 from .domain.activities import Activities, ActivityFeed
 from .domain.agents import Agents
 from .domain.current_images import CurrentImages, check_emotion
-from .domain.emotions import EmotionVariants
+from .domain.emotions import EMOTIONS, EmotionVariants
 from .domain.jobs import Jobs
 from .domain.tokens import TokenStore
 from .domain.versions import AvatarVersions
@@ -40,7 +40,6 @@ from .foundation.models import (
     ItemStatus,
     Job,
     JobKind,
-    JobStatus,
 )
 from .storage.cluster import ClusterLock, LockSpace, Replicas, process_owner
 from .storage.database import create_engine, is_sqlite
@@ -49,13 +48,14 @@ from .storage.migrations import migrate
 from .storage.saved_settings import SavedSettings
 from .storage.secret_box import SecretBox
 from .storage.stores import open_blob_store
-from .work.agent_import import ImportResult
+from .work.agent_import import ImportCost, ImportResult
 from .work.background import BackgroundWork
 from .work.budget import Budget
 from .work.bulk import ProgressCallback
-from .work.bundle import import_file
+from .work.bundle import import_file, pictures_to_install
 from .work.emotions import NO_PICTURE_EMOTIONS
 from .work.generation import Generation
+from .work.job_control import JobControl
 from .work.locks import AgentLocks
 from .work.providers import Providers
 
@@ -94,6 +94,7 @@ class AvatarService:
                                      self.budget)
         self.work = BackgroundWork(settings, self.agents, self.history, self.variants,
                                    self.jobs, self.files, self.generation, self.locks, self.owner)
+        self.job_control = JobControl(self.jobs, self.work)  # list, cancel, paused
         self._started = False
         self._start_lock = threading.Lock()
 
@@ -149,11 +150,25 @@ class AvatarService:
 
     def import_agents(self, filename: str, data: bytes) -> ImportResult:
         """Register the agents of a CSV/JSON file, or a zip of one with a picture per agent
-        (each becomes that agent's default avatar); refused rows are reported, not fatal."""
+        (each becomes that agent's default avatar); refused rows are reported, not fatal.
+        The answer counts and prices the emotion calls the pictures queued."""
+        price = self.work.emotions.picture_price()
+        installed: list[str] = []
+
         def install(name: str, picture: bytes) -> None:
             self.install_picture(name, picture, is_default=True)
+            installed.append(name)
 
-        return import_file(self.agents, install, filename, data)
+        result = import_file(self.agents, install, filename, data)
+        queued = len(installed) * len(EMOTIONS) if price else 0
+        return replace(result, emotions_queued=queued,
+                       estimated_usd=round(len(installed) * price, 4))
+
+    def import_cost(self, filename: str, data: bytes) -> ImportCost:
+        """What importing this file would spend on emotion calls, before importing it."""
+        pictures, price = pictures_to_install(filename, data), self.work.emotions.picture_price()
+        return ImportCost(pictures, pictures * len(EMOTIONS) if price else 0,
+                          round(pictures * price, 4))
 
     # --- activities -----------------------------------------------------------------------
 
@@ -251,26 +266,14 @@ class AvatarService:
                           batch: bool = False) -> Job:
         """Give every agent without a custom avatar a default (``batch``: via the batch API)."""
         job = self.work.bulk.start(progress=progress, batch=batch)
-        return self._with_pause(self.work.wait(job.id, timeout) if wait else job)
+        return self.job_control.reported(self.work.wait(job.id, timeout) if wait else job)
 
     def defaulted_agents(self, job_id: int) -> list[str]:
         """Names of the agents that job ``job_id`` gave a default avatar."""
         return self.jobs.agent_names(job_id, ItemStatus.DONE)
 
-    def job(self, job_id: int) -> Job:
-        return self._with_pause(self.jobs.get(job_id))
-
     def latest_defaults_job(self) -> Job | None:
-        job = self.jobs.latest(JobKind.DEFAULTS)
-        return None if job is None else self._with_pause(job)
-
-    def _with_pause(self, job: Job) -> Job:
-        """An open job waiting for the budget is reported ``paused``, with why and until when."""
-        pause = None if job.finished else self.work.pause()
-        if pause is None:
-            return job
-        return replace(job, status=JobStatus.PAUSED, paused_reason=pause.reason,
-                       resumes_at=pause.resumes_at)
+        return self.job_control.latest(JobKind.DEFAULTS)
 
     # --- budget ---------------------------------------------------------------------------
 

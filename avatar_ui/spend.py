@@ -17,7 +17,7 @@ _KIND_LABELS = {"avatar": "avatars", "emotion": "emotions", "default": "defaults
 
 
 def cost_text(plan: DefaultsPlan) -> str:
-    """"about $3.51 at the list price of gemini-2.5-flash-image ($0.039 an image)" (text)."""
+    """"about $3.51 at the list price of gemini-3.1-flash-image ($0.067 an image)" (text)."""
     if plan.provider == "builtin":
         return "free: the built-in renderer draws them"
     price = f"${plan.price_per_image_usd:.3f} an image"

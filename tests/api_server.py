@@ -51,8 +51,8 @@ class ApiServer:
         port_file = log_path.with_suffix(".port")
         clean = {key: value for key, value in os.environ.items()
                  if not key.startswith(("AVATARS_", "GEMINI_", "GOOGLE_"))}
-        clean.update(AVATARS_DATA_DIR=str(data_dir), AVATARS_PROVIDER="builtin",
-                     AVATARS_DEMO="0", AVATARS_REFINE_PROMPT="off", **env)
+        clean.update({"AVATARS_DATA_DIR": str(data_dir), "AVATARS_PROVIDER": "builtin",
+                      "AVATARS_DEMO": "0", "AVATARS_REFINE_PROMPT": "off", **env})
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.api_server", str(port_file)],

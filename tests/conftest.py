@@ -181,3 +181,8 @@ def gemini(make_service: ServiceFactory, stub: GeminiStub) -> ServiceFactory:
         return make_service(data_dir, resume=resume, **gemini_env(stub, **options))
 
     return factory
+
+
+# --- the same test on SQLite and on PostgreSQL --------------------------------------------
+
+from tests.databases import database_url, postgres  # noqa: E402, F401  (fixtures)

@@ -155,8 +155,7 @@ class BatchStub:
         return None
 
     def _create(self, model: str, version: str, raw: bytes) -> WireAnswer:
-        known = self._stub.known_models
-        if known is not None and model not in known:
+        if self._stub.models.refuses(model):
             return WireAnswer(404, model_not_found_body(model, version, "batchGenerateContent"))
         try:
             batch = json.loads(raw)["batch"]

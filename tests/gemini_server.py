@@ -34,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 from tests.gemini_batch_server import BatchStub
+from tests.gemini_models_server import ModelCatalog
 from tests.gemini_wire import (
     KINDS,
     ScriptedResponse,
@@ -48,7 +49,7 @@ from tests.gemini_wire import (
 
 __all__ = ["GeminiStub", "ReceivedRequest", "ScriptedResponse", "StubKind", "refused_url"]
 
-# /v1/models/gemini-2.5-flash-image:generateContent, /v1beta/…, /v1alpha/… — the SDK's default
+# /v1/models/gemini-3.1-flash-image:generateContent, /v1beta/…, /v1alpha/… — the SDK's default
 # API version changes between releases, so any v1* prefix is accepted.
 _PATH = re.compile(r"^/(?P<version>v1[a-z0-9]*)/models/(?P<model>[^/:]+):generateContent$")
 _WINDOW_S = 60.0
@@ -103,8 +104,10 @@ class GeminiStub:
     ``latency_s`` delays every generateContent answer except quota 429s (Google refuses those
     at once); ``quota_per_min`` caps accepted requests in any sliding 60 s window and answers
     the excess with 429 RESOURCE_EXHAUSTED and a ``retryDelay`` saying when a slot frees up.
-    ``known_models`` (default: any name) makes every other model a 404 NOT_FOUND, as Google
-    answers a misspelled model.
+    ``models`` is the key's model catalogue (``gemini_models_server``): ``models.list`` and
+    ``models.get`` answer the 2026 lineup, shut-down names answer 404 NOT_FOUND, and
+    ``known_models`` replaces the lineup (then every other name is a 404, as Google answers a
+    misspelled model).
     """
 
     def __init__(
@@ -117,7 +120,7 @@ class GeminiStub:
         known_models: Collection[str] | None = None,
     ) -> None:
         self.latency_s = latency_s
-        self.known_models = frozenset(known_models) if known_models is not None else None
+        self.models = ModelCatalog(known_models)
         self.quota_per_min = quota_per_min
         # "window": at most N in any sliding 60 s (bursts pass); "rate": a token bucket that
         # refills N/60 per second with one second of burst, like a per-second enforced quota.
@@ -187,7 +190,8 @@ class GeminiStub:
           ``color`` ((r, g, b); default derived from the request), ``text`` (an extra text part)
         - ``error``: ``status`` (HTTP code, 500), ``grpc_status`` (default from the code),
           ``message``, ``details`` (list of Google ``details`` objects)
-        - ``rate_limited``: ``retry_delay_s`` (1), ``message``
+        - ``rate_limited``: ``retry_delay_s`` (1), ``message``; ``retry_delay`` (the
+          ``retryDelay`` text as sent, e.g. ``"inf"``), ``retry_after`` (a Retry-After header)
         - ``finish``: ``reason`` ("SAFETY"; also IMAGE_SAFETY, PROHIBITED_CONTENT, …)
         - ``blocked``: ``reason`` ("SAFETY"; promptFeedback.blockReason)
         - ``text``: ``text`` (default: the user's words, expanded), ``finish`` ("STOP"); a
@@ -333,6 +337,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
+        listed = stub.models.route(method, self.path)  # not counted in ``calls``
+        if listed is not None:
+            return self._send_answer(listed)
         routed = stub.batches.route(method, self.path, headers, raw)
         if routed is not None:
             stub._count()
@@ -360,7 +367,7 @@ class _Handler(BaseHTTPRequestHandler):
             payload = rate_limited_body(quota_delay, "Quota exceeded (stub).")
             return self._send_answer(WireAnswer(429, payload))
         stub._sleep(stub.latency_s)
-        if stub.known_models is not None and request.model not in stub.known_models:
+        if stub.models.refuses(request.model):
             return self._send_answer(WireAnswer(404, model_not_found_body(request.model, version)))
         if scripted.kind == "slow":
             stub._sleep(float(scripted.options.get("delay_s", 5.0)))

@@ -127,7 +127,10 @@ def answer(scripted: ScriptedResponse, raw: bytes, model: str, image_size: int) 
         return WireAnswer(status, error_body(status, grpc, message, opts.get("details")))
     if kind == "rate_limited":
         message = opts.get("message") or "Resource has been exhausted (e.g. check quota)."
-        return WireAnswer(429, rate_limited_body(float(opts.get("retry_delay_s", 1.0)), message))
+        body = rate_limited_body(float(opts.get("retry_delay_s", 1.0)), message,
+                                 opts.get("retry_delay"))
+        header = opts.get("retry_after")
+        return WireAnswer(429, body, headers={} if header is None else {"Retry-After": header})
     if kind == "finish":
         return WireAnswer(payload=candidate_body(None, opts.get("reason", "SAFETY")))
     if kind == "blocked":
@@ -202,8 +205,10 @@ def model_not_found_body(
     )
 
 
-def rate_limited_body(delay_s: float, message: str) -> dict[str, Any]:
-    delay = f"{int(delay_s)}s" if float(delay_s).is_integer() else f"{delay_s:.3f}s"
+def rate_limited_body(delay_s: float, message: str, raw_delay: str | None = None) -> dict[str, Any]:
+    """Google's 429 body; ``raw_delay`` is sent as the ``retryDelay`` text as is (``"inf"``)."""
+    delay = raw_delay or (f"{int(delay_s)}s" if float(delay_s).is_integer()
+                          else f"{delay_s:.3f}s")
     return error_body(
         429,
         "RESOURCE_EXHAUSTED",

@@ -30,7 +30,7 @@ from tests.helpers import GEMINI_KEY, wait_until
 
 ADMIN = "admin-secret-for-batch-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
-FLASH = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"]
+FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]
 HALF = FLASH * BATCH_DISCOUNT
 AGENTS = ("atlas", "nova", "orion")
 
@@ -104,8 +104,8 @@ def versions_per_agent(service: AvatarService) -> dict[str, int]:
 
 
 def wait_finished(service: AvatarService, job_id: int) -> Any:
-    wait_until(lambda: service.job(job_id).finished, timeout=120)
-    return service.job(job_id)
+    wait_until(lambda: service.job_control.get(job_id).finished, timeout=120)
+    return service.job_control.get(job_id)
 
 
 # --- the happy path -------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def test_a_restart_mid_batch_polls_the_same_batch_and_draws_nothing_twice(gemini
 
     second = gemini()  # same data dir: a new process on the same database
     wait_until(lambda: record.polls > polls_before + 1)
-    assert second.job(job_id).status is JobStatus.RUNNING
+    assert second.job_control.get(job_id).status is JobStatus.RUNNING
     record.walk = ("running", "succeeded")  # Google finishes the batch
 
     job = wait_finished(second, job_id)
@@ -219,7 +219,7 @@ def test_a_shutdown_while_results_come_in_leaves_them_to_the_next_process(gemini
     wait_until(lambda: poll_due(first, job_id))
     [poll] = first.work.batch.claim("by-hand", 30.0, 1)
     poll.run()  # the batch succeeded, but this process is stopping: it stores nothing
-    assert first.job(job_id).generated == 0
+    assert first.job_control.get(job_id).generated == 0
     first.close()
 
     second = gemini()
@@ -328,9 +328,9 @@ def test_a_batch_waits_for_a_budget_that_cannot_pay_for_it(gemini, stub):
     register(service, *AGENTS)
     job_id = service.generate_defaults(batch=True).id
     # The whole batch does not fit: background work waits, and the job says so.
-    wait_until(lambda: service.job(job_id).status == JobStatus.PAUSED)
+    wait_until(lambda: service.job_control.get(job_id).status == JobStatus.PAUSED)
     assert stub.batches.created == [] and stored_batch_name(service, job_id) is None
-    assert not service.job(job_id).finished
+    assert not service.job_control.get(job_id).finished
     assert service.work.batch.waiting_cost() == pytest.approx(3 * HALF)
 
     service.set_daily_budget(1.0)
@@ -345,7 +345,7 @@ def test_a_batch_waiting_for_the_budget_shows_as_paused(gemini, stub):
     register(service, *AGENTS)
     job_id = service.generate_defaults(batch=True).id
     wait_until(service.work.idle)
-    job = service.job(job_id)
+    job = service.job_control.get(job_id)
     assert job.status is JobStatus.PAUSED
     assert "less than the next step's $0.06" in (job.paused_reason or "")
 

@@ -31,7 +31,7 @@ from tests.postgres_server import PostgresServer, postgres_bin
 
 ADMIN = "admin-secret-for-cost-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
-FLASH = KNOWN_IMAGE_PRICES_USD["gemini-2.5-flash-image"]  # 0.039
+FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]  # 0.067
 IMAGES_PER_AGENT = 1 + len(EMOTIONS)
 
 ServiceFactory = Callable[..., AvatarService]
@@ -93,7 +93,7 @@ def test_builtin_plan_is_free_and_lists_only_agents_without_a_custom_avatar(make
 @pytest.mark.parametrize("options, price, face, known", [
     ({}, FLASH, FLASH, True),
     ({"AVATARS_PRICE_PER_IMAGE_USD": "0.05"}, 0.05, 0.05, True),
-    ({"AVATARS_GEMINI_MODEL": "gemini-3-pro-image-preview"}, 0.134, 0.134, True),
+    ({"AVATARS_GEMINI_MODEL": "gemini-3-pro-image"}, 0.134, 0.134, True),
     # An unknown model is priced like the dearest known one, and says so.
     ({"AVATARS_GEMINI_MODEL": "gemini-9-ultra-image"}, 0.134, 0.134, False),
 ])
@@ -125,7 +125,7 @@ def test_dry_run_through_the_api_answers_the_numbers_and_does_nothing(gemini, st
     assert calls.status_code == 200, calls.text
     assert calls.json() == {
         "agents": ["atlas", "nova"], "images": 18, "price_per_image_usd": 0.04,
-        "estimated_usd": 0.72, "provider": "gemini", "model": "gemini-2.5-flash-image",
+        "estimated_usd": 0.72, "provider": "gemini", "model": "gemini-3.1-flash-image",
         "price_known": True}
     assert batch.status_code == 200, batch.text
     assert batch.json()["estimated_usd"] == pytest.approx(2 * (0.02 + 8 * 0.04))
@@ -183,7 +183,7 @@ def test_a_budget_of_n_images_lets_exactly_n_concurrent_generations_through(gemi
         assert service.budget.summary().spent_today == pytest.approx(5 * FLASH)
         for error in refused:
             assert error.reason is FailureReason.RATE_LIMITED
-            assert "daily budget of $0.20 is spent" in error.detail
+            assert "daily budget of $0.34 is spent" in error.detail
             assert "An admin can raise it" in error.detail
 
 
@@ -288,7 +288,7 @@ def test_background_work_pauses_at_the_budget_and_resumes_when_it_is_raised(gemi
         client = TestClient(create_api(lambda: service))
         job = service.generate_defaults()
 
-        wait_until(lambda: service.job(job.id).status is JobStatus.PAUSED
+        wait_until(lambda: service.job_control.get(job.id).status is JobStatus.PAUSED
                    and service.work.idle())
         # four workers raced for six faces: exactly three were paid for
         assert image_calls(slow) == 3
@@ -296,7 +296,7 @@ def test_background_work_pauses_at_the_budget_and_resumes_when_it_is_raised(gemi
         shown = client.get(f"/jobs/{job.id}", headers=ADMIN_AUTH).json()
         assert shown["status"] == "paused"
         assert shown["generated"] == 3 and shown["done"] == 3 and shown["total"] == 6
-        assert "daily budget of $0.12 is spent" in shown["paused_reason"]
+        assert "daily budget of $0.20 is spent" in shown["paused_reason"]
         midnight = (utcnow() + timedelta(days=1)).replace(hour=0, minute=0, second=0,
                                                           microsecond=0)
         assert shown["resumes_at"] == midnight.isoformat()
@@ -315,8 +315,9 @@ def test_paused_work_resumes_by_itself_the_next_utc_day(gemini, stub):
     service = gemini(AVATARS_DAILY_BUDGET_USD=str(2 * FLASH))
     register(service, "atlas", "nova", "orion", "vega")
     job = service.generate_defaults()
-    wait_until(lambda: service.job(job.id).status is JobStatus.PAUSED and service.work.idle())
-    assert service.job(job.id).generated == 2
+    wait_until(lambda: service.job_control.get(job.id).status is JobStatus.PAUSED
+               and service.work.idle())
+    assert service.job_control.get(job.id).generated == 2
 
     age_ledger(service, days=1)  # yesterday's spend: today's budget is whole again
     done = service.generate_defaults(wait=True, timeout=120)
@@ -329,19 +330,19 @@ def test_paused_work_resumes_by_itself_the_next_utc_day(gemini, stub):
 
 
 def test_a_pause_says_whether_the_budget_is_spent_or_too_small_for_the_next_step(gemini):
-    service = gemini(AVATARS_REFINE_PROMPT="off", AVATARS_DAILY_BUDGET_USD="0.10")
+    service = gemini(AVATARS_REFINE_PROMPT="off", AVATARS_DAILY_BUDGET_USD="0.20")
     service.work.shutdown()
     register(service, "atlas")
-    service.generate("atlas", "a brass robot")
+    service.generate("atlas", "a brass robot")  # $0.067
     assert service.budget.pause(0.05) is None
-    short = service.budget.pause(0.08)
+    short = service.budget.pause(0.15)
     assert short is not None
-    assert short.reason == ("The daily budget of $0.10 has $0.06 left today, less than the "
-                            "next step's $0.08")
+    assert short.reason == ("The daily budget of $0.20 has $0.13 left today, less than the "
+                            "next step's $0.15")
     service.set_daily_budget(FLASH)
     spent = service.budget.pause(FLASH)
     assert spent is not None and spent.reason == (
-        "The daily budget of $0.04 is spent ($0.04 today)")
+        "The daily budget of $0.07 is spent ($0.07 today)")
 
 
 # --- spend by kind ---------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def test_wait_answers_202_with_the_job_when_the_timeout_runs_out(gemini):
     job = waited.json()
     assert waited.headers["location"] == job["status_url"] == f"/api/jobs/{job['id']}"
     assert job["status"] in {"queued", "running"}  # answered before the 3 s call ended
-    wait_until(lambda: service.job(job["id"]).finished, timeout=60)
+    wait_until(lambda: service.job_control.get(job["id"]).finished, timeout=60)
     service.agents.register("bolt")
     done = client.post("/agents/avatars/generate-defaults",
                        params={"wait": "true", "timeout": "60"}, headers=AUTH)
@@ -69,7 +69,7 @@ def test_deleting_an_agent_during_bulk_defaults_skips_it(gemini, caplog):
     victim = next(name for name in ("atlas", "bolt", "cato") if f"marker-{name}" not in asked)
     deleted = client.delete(f"/agents/{victim}", headers=AUTH)  # not drawn yet: no lock held
     assert deleted.status_code == 200, deleted.text
-    wait_until(lambda: service.job(job["id"]).finished, timeout=90)
+    wait_until(lambda: service.job_control.get(job["id"]).finished, timeout=90)
     final = client.get(f"/jobs/{job['id']}", headers=AUTH).json()
     assert (final["status"], final["generated"], final["skipped"], final["failed"]) == (
         "done", 2, 1, 0)
@@ -84,8 +84,8 @@ def test_deleting_an_agent_during_bulk_defaults_skips_it(gemini, caplog):
 
 
 def test_a_misspelled_model_is_not_configured_naming_model_and_variable(gemini):
-    stub = GeminiStub(image_size=32, known_models={"gemini-2.5-flash-image"})
-    client, service = gemini(stub, AVATARS_GEMINI_MODEL="gemini-2.5-flash-imgae")
+    stub = GeminiStub(image_size=32, known_models={"gemini-3.1-flash-image"})
+    client, service = gemini(stub, AVATARS_GEMINI_MODEL="gemini-3.1-flash-imgae")
     service.work.shutdown()
     service.agents.register("atlas")
     answer = client.post("/agents/atlas/avatar/generate", json={"identity_prompt": "a robot"},
@@ -93,7 +93,7 @@ def test_a_misspelled_model_is_not_configured_naming_model_and_variable(gemini):
     assert answer.status_code == 501, answer.text
     body = answer.json()
     assert body["reason"] == "not_configured" and body["hint"]
-    assert "gemini-2.5-flash-imgae" in body["detail"] and "AVATARS_GEMINI_MODEL" in body["detail"]
+    assert "gemini-3.1-flash-imgae" in body["detail"] and "AVATARS_GEMINI_MODEL" in body["detail"]
     assert stub.calls == 1  # a setting to fix: not retried
 
 

@@ -226,7 +226,7 @@ def test_classify_block_reads_parsed_sdk_responses() -> None:
 # --- retry_after_seconds() -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("delay", "seconds"), [("7s", 7.0), ("0.5s", 0.5), ("37s", 37.0)])
+@pytest.mark.parametrize(("delay", "seconds"), [("7s", 7.0), ("0.5s", 1.0), ("37s", 37.0)])
 def test_retry_info_delay(delay: str, seconds: float) -> None:
     exc = api_error(429, google_error(429, "RESOURCE_EXHAUSTED", details=[retry_info(delay)]))
     assert retry_after_seconds(exc) == seconds

@@ -81,7 +81,7 @@ def test_returns_the_png_the_server_drew(stub: GeminiStub, provider: GeminiProvi
 def test_is_an_image_provider(provider: GeminiProvider) -> None:
     assert isinstance(provider, ImageProvider)
     assert provider.name == "gemini"
-    assert provider.model == "gemini-2.5-flash-image"
+    assert provider.model == "gemini-3.1-flash-image"  # auto: the first preferred one
 
 
 def test_different_prompts_give_different_images(provider: GeminiProvider) -> None:
@@ -115,7 +115,7 @@ def test_asks_for_one_square_image(stub: GeminiStub, provider: GeminiProvider) -
     provider.generate(make_request())
 
     sent = stub.requests[0]
-    assert sent.model == "gemini-2.5-flash-image"
+    assert sent.model == "gemini-3.1-flash-image"
     assert sent.generation_config["responseModalities"] == ["IMAGE"]
     assert sent.generation_config["imageConfig"] == {"aspectRatio": "1:1"}
 
@@ -207,15 +207,16 @@ def test_quota_window_refuses_the_excess_with_the_time_a_slot_frees() -> None:
 
 
 def test_a_misspelled_model_is_not_configured_and_named() -> None:
-    with GeminiStub(known_models={"gemini-2.5-flash-image"}) as stub:
-        provider = GeminiProvider(KEY, model="gemini-2.5-flash-imag", base_url=stub.url)
+    with GeminiStub(known_models={"gemini-3.1-flash-image"}) as stub:
+        provider = GeminiProvider(KEY, model="gemini-3.1-flash-imag", base_url=stub.url)
 
         error = fail(provider)
 
         assert error.reason is FailureReason.NOT_CONFIGURED
         assert error.detail == (
-            "The Gemini model 'gemini-2.5-flash-imag' was not found (404): "
-            "check AVATARS_GEMINI_MODEL"
+            "The Gemini image model 'gemini-3.1-flash-imag' is not available to this key (404 "
+            "NOT_FOUND: shut down or misspelled); set AVATARS_GEMINI_MODEL to auto or to one of "
+            "the image models this key can use: gemini-3.1-flash-image"
         )
         assert (error.status, stub.calls) == (501, 1)
         # The right spelling on the same stub draws: the 404 came from the name alone.

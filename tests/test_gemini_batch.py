@@ -104,7 +104,7 @@ def test_a_small_batch_goes_inline_and_every_item_comes_back(
     assert (record.source, record.display_name, record.model) == (
         "inline",
         "defaults-1",
-        "gemini-2.5-flash-image",
+        "gemini-3.1-flash-image",
     )
     assert stub.batches.uploads == []
 
@@ -143,7 +143,7 @@ def test_is_a_batch_image_provider(batches: GeminiBatches) -> None:
     assert isinstance(batches, BatchImageProvider)
     assert (batches.name, batches.model, batches.inline_limit_bytes) == (
         "gemini",
-        "gemini-2.5-flash-image",
+        "gemini-3.1-flash-image",
         INLINE_BATCH_MAX_BYTES,
     )
 
@@ -304,13 +304,15 @@ def test_a_new_object_polls_a_batch_by_name_after_a_restart(stub: GeminiStub, li
 
 
 def test_a_misspelled_model_is_not_configured_and_named() -> None:
-    with GeminiStub(known_models={"gemini-2.5-flash-image"}) as stub:
-        batches = GeminiBatches(KEY, model="gemini-2.5-flash-imag", base_url=stub.url)
+    with GeminiStub(known_models={"gemini-3.1-flash-image"}) as stub:
+        batches = GeminiBatches(KEY, model="gemini-3.1-flash-imag", base_url=stub.url)
         error = fail(batches.submit, items("ada"), "x")
 
     assert error.reason is FailureReason.NOT_CONFIGURED
     assert error.detail == (
-        "The Gemini model 'gemini-2.5-flash-imag' was not found (404): check AVATARS_GEMINI_MODEL"
+        "The Gemini image model 'gemini-3.1-flash-imag' is not available to this key (404 "
+        "NOT_FOUND: shut down or misspelled); set AVATARS_GEMINI_MODEL to auto or to one of "
+        "the image models this key can use: gemini-3.1-flash-image"
     )
 
 

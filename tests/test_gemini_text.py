@@ -68,7 +68,7 @@ def test_one_call_to_the_text_model_with_the_users_prompt_as_the_only_turn(
     refined = refiner.refine_prompt("  a brass robot with teal eyes \n")
 
     sent = stub.requests[0]
-    assert sent.model == "gemini-2.5-flash"
+    assert sent.model == "gemini-3.5-flash"
     assert sent.parts == [{"text": "a brass robot with teal eyes"}]
     assert len(sent.body["contents"]) == 1
     # The stub's default text answer expands the user's words: they came back unchanged.
@@ -101,13 +101,13 @@ def test_no_thinking_and_ample_output_room(stub: GeminiStub, refiner: GeminiProm
 
 
 def test_a_configured_text_model_is_used(stub: GeminiStub) -> None:
-    GeminiPromptRefiner(KEY, model="gemini-2.5-flash-lite", base_url=stub.url).refine_prompt("x")
-    assert stub.requests[0].model == "gemini-2.5-flash-lite"
+    GeminiPromptRefiner(KEY, model="gemini-3.1-flash-lite", base_url=stub.url).refine_prompt("x")
+    assert stub.requests[0].model == "gemini-3.1-flash-lite"
 
 
 def test_is_a_prompt_refiner(refiner: GeminiPromptRefiner) -> None:
     assert isinstance(refiner, PromptRefiner)
-    assert refiner.model == "gemini-2.5-flash"
+    assert refiner.model == "gemini-3.5-flash"
 
 
 def test_shares_the_image_providers_client(stub: GeminiStub) -> None:
@@ -119,7 +119,7 @@ def test_shares_the_image_providers_client(stub: GeminiStub) -> None:
     GeminiPromptRefiner(KEY, base_url=stub.url, timeout_s=5).refine_prompt("a robot")
 
     assert client_for(KEY, stub.url, 5) is shared
-    assert [sent.model for sent in stub.requests] == ["gemini-2.5-flash-image", "gemini-2.5-flash"]
+    assert [sent.model for sent in stub.requests] == ["gemini-3.1-flash-image", "gemini-3.5-flash"]
 
 
 # --- the answer, cleaned and cut -----------------------------------------------------------------
@@ -240,12 +240,14 @@ def test_http_errors_are_classified_and_not_retried_by_the_sdk(
 
 
 def test_a_misspelled_text_model_is_not_configured_and_named() -> None:
-    with GeminiStub(known_models={"gemini-2.5-flash"}) as stub:
-        error = fail(GeminiPromptRefiner(KEY, model="gemini-2.5-flsh", base_url=stub.url))
+    with GeminiStub(known_models={"gemini-3.5-flash", "gemini-3.1-flash-image"}) as stub:
+        error = fail(GeminiPromptRefiner(KEY, model="gemini-3.5-flsh", base_url=stub.url))
 
     assert error.reason is FailureReason.NOT_CONFIGURED
     assert error.detail == (
-        "The Gemini model 'gemini-2.5-flsh' was not found (404): check AVATARS_GEMINI_TEXT_MODEL"
+        "The Gemini text model 'gemini-3.5-flsh' is not available to this key (404 NOT_FOUND: "
+        "shut down or misspelled); set AVATARS_GEMINI_TEXT_MODEL to auto or to one of the text "
+        "models this key can use: gemini-3.5-flash"
     )
 
 

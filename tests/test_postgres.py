@@ -24,7 +24,7 @@ def postgres():
 
 def test_service_runs_unchanged_on_postgresql(make_service, postgres):
     service = make_service(AVATARS_DATABASE_URL=postgres.url, AVATARS_DEMO="1",
-                           AVATARS_ADMIN_TOKEN="pg-admin")
+                           AVATARS_ADMIN_TOKEN="pg-admin-token-for-tests")
     assert len(service.agents.list()) == 12
     demo_job = service.work.wait(service.latest_defaults_job().id, timeout=120)
     assert (demo_job.generated, demo_job.failed) == (12, 0)  # demo agents got their faces

@@ -15,8 +15,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from avatar_core.domain.emotions import EMOTIONS
-from avatar_core.foundation.config import DEFAULT_GEMINI_TEXT_MODEL
 from avatar_core.foundation.pricing import REFINE_PRICE_USD
+from avatar_core.providers.gemini_models import PREFERRED_TEXT_MODELS
 from tests.conftest import ADMIN, Client
 from tests.gemini_server import GeminiStub, ReceivedRequest
 from tests.helpers import gemini_env, wait_until
@@ -77,7 +77,7 @@ def test_the_text_model_refines_first_and_the_image_model_gets_the_refined_promp
     body = generate(client)
 
     [text] = text_calls(stub)
-    assert text.model == DEFAULT_GEMINI_TEXT_MODEL
+    assert text.model == PREFERRED_TEXT_MODELS[0]  # auto: the first preferred text model
     assert text.parts == [{"text": RAW}]  # the user's words, as the only turn
     assert "image" not in stub.requests[0].model  # the text call came first
     [identity] = image_prompts(stub, "identity")

@@ -1,31 +1,35 @@
 """Jobs: persisted bulk work (one ``jobs`` row, one ``job_items`` row per agent) and its summary.
 
 Items go pending → done | failed | skipped and are claimed by workers with leases; the job is
-finished by whichever worker completes its last item, exactly once.
+finished by whichever worker completes its last item, exactly once. A cancelled job is finished
+at once: its open items are skipped and never start, items already drawing (and a batch already
+submitted, which is paid for) finish and are kept.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..foundation.clock import utcnow
-from ..foundation.errors import NotFound
+from ..foundation.errors import Conflict, NotFound
 from ..foundation.limits import MESSAGE_MAX_CHARS
 from ..foundation.models import ItemStatus, Job, JobError, JobKind, JobStatus
 from ..storage.database import inserted_id
-from ..storage.leases import claim
+from ..storage.leases import claim, unclaimed
 from ..storage.schema import job_items, jobs
 
-__all__ = ["BATCH", "ClaimedItem", "Jobs", "failures_by_reason", "failures_text", "job_summary"]
+__all__ = ["BATCH", "CANCELLED_MESSAGE", "ClaimedItem", "Jobs", "failures_by_reason",
+           "failures_text", "job_summary"]
 
 OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
 BATCH = "batch"
+CANCELLED_MESSAGE = "the job was cancelled before this item started"
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,12 @@ class Jobs:
     def claim_batches(self, owner: str, lease_s: float, limit: int) -> list[int]:
         """Claim open batch-mode jobs that are due for their next step (submit or poll)."""
         now = utcnow()
+        in_flight = sa.and_(jobs.c.status == JobStatus.CANCELLED, jobs.c.batch_name.is_not(None),
+                            jobs.c.id.in_(sa.select(job_items.c.job_id).where(
+                                job_items.c.status == ItemStatus.PENDING,
+                                job_items.c.via_batch.is_(True))))
         rows = claim(self.engine, jobs, where=sa.and_(
-            jobs.c.mode == BATCH, jobs.c.status.in_(OPEN),
+            jobs.c.mode == BATCH, sa.or_(jobs.c.status.in_(OPEN), in_flight),
             sa.or_(jobs.c.poll_after.is_(None), jobs.c.poll_after <= now)),
             order_by=[jobs.c.id], owner=owner, lease_s=lease_s, limit=limit)
         return [int(r.id) for r in rows]
@@ -100,12 +108,13 @@ class Jobs:
     def step_done(self, job_id: int, poll_after: datetime, batch_name: str | None = None) -> None:
         """The job's batch step is over: poll again after ``poll_after``; lease released."""
         values: dict[str, object] = {"poll_after": poll_after, "owner": None,
-                                     "lease_until": None, "status": JobStatus.RUNNING}
+                                     "lease_until": None}
         if batch_name is not None:
             values["batch_name"] = batch_name
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn:  # a cancelled job's batch in flight is polled on
+            conn.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
             conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status.in_(OPEN))
-                         .values(**values))
+                         .values(status=JobStatus.RUNNING))
 
     def batch_items(self, job_id: int) -> list[ClaimedItem]:
         """Pending items still left to the job's batch."""
@@ -116,7 +125,11 @@ class Jobs:
         return [ClaimedItem(job_id, int(r.agent_id)) for r in rows]
 
     def fall_back(self, item: ClaimedItem) -> None:
-        """The batch did not draw this item: one call by any worker draws it instead."""
+        """The batch did not draw this item: one call by any worker draws it instead (none
+        when the job was cancelled: the item is skipped)."""
+        if self.status(item.job_id) is JobStatus.CANCELLED:
+            self.settle(item, ItemStatus.SKIPPED, message=CANCELLED_MESSAGE)
+            return
         with self.engine.begin() as conn:
             conn.execute(job_items.update().where(
                 job_items.c.job_id == item.job_id, job_items.c.agent_id == item.agent_id,
@@ -144,6 +157,45 @@ class Jobs:
                                        finished_at=utcnow())).rowcount
         return self.get(job_id) if won else None
 
+    def cancel(self, job_id: int) -> Job:
+        """Cancel an open job: items nobody is drawing are skipped, drawing ones finish; a
+        submitted batch is polled on (it is paid). Cancelling again is a no-op; a job that
+        finished by itself is a ``Conflict``."""
+        with self.engine.begin() as conn:
+            won = conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status.in_(OPEN))
+                               .values(status=JobStatus.CANCELLED, finished_at=utcnow())).rowcount
+            if won:
+                submitted = sa.select(jobs.c.id).where(jobs.c.id == job_id,
+                                                       jobs.c.batch_name.is_not(None))
+                conn.execute(job_items.update().where(
+                    job_items.c.job_id == job_id, job_items.c.status == ItemStatus.PENDING,
+                    unclaimed(job_items),
+                    sa.not_(sa.and_(sa.func.coalesce(job_items.c.via_batch, False).is_(True),
+                                    sa.exists(submitted))))
+                    .values(status=ItemStatus.SKIPPED, message=CANCELLED_MESSAGE))
+        job = self.get(job_id)
+        if job.status is not JobStatus.CANCELLED:
+            raise Conflict(f"Job {job_id} already finished ({job.status.value}): nothing to "
+                           "cancel")
+        return job
+
+    def status(self, job_id: int) -> JobStatus | None:
+        with self.engine.connect() as conn:
+            found = conn.scalar(sa.select(jobs.c.status).where(jobs.c.id == job_id))
+        return None if found is None else JobStatus(found)
+
+    def page(self, statuses: Sequence[JobStatus] | None, kind: JobKind | None, limit: int,
+             offset: int) -> tuple[list[Job], int]:
+        """Jobs newest first, filtered by stored status and kind: (this page, how many match)."""
+        where = sa.and_(sa.true() if statuses is None else jobs.c.status.in_(list(statuses)),
+                        sa.true() if kind is None else jobs.c.kind == kind)
+        with self.engine.connect() as conn:
+            total = int(conn.scalar(sa.select(sa.func.count()).select_from(jobs).where(where))
+                        or 0)
+            ids = list(conn.scalars(sa.select(jobs.c.id).where(where)
+                                    .order_by(jobs.c.id.desc()).limit(limit).offset(offset)))
+        return [self.get(int(job_id)) for job_id in ids], total
+
     def agent_ids(self, job_id: int, status: ItemStatus) -> list[int]:
         with self.engine.connect() as conn:
             return [int(i) for i in conn.scalars(sa.select(job_items.c.agent_id).where(
@@ -170,11 +222,15 @@ class Jobs:
         counts = Counter(ItemStatus(item.status) for item in items)
         errors = [JobError(i.agent_name, i.reason or "unknown", i.message or "")
                   for i in items if i.status == ItemStatus.FAILED]
-        return Job(id=row.id, kind=JobKind(row.kind), status=JobStatus(row.status), mode=row.mode,
-                   total=len(items), done=len(items) - counts[ItemStatus.PENDING],
-                   failed=counts[ItemStatus.FAILED], skipped=counts[ItemStatus.SKIPPED],
-                   errors=errors, summary=row.summary or "", created_at=row.created_at,
-                   finished_at=row.finished_at, generated=counts[ItemStatus.DONE])
+        job = Job(id=row.id, kind=JobKind(row.kind), status=JobStatus(row.status), mode=row.mode,
+                  total=len(items), done=len(items) - counts[ItemStatus.PENDING],
+                  failed=counts[ItemStatus.FAILED], skipped=counts[ItemStatus.SKIPPED],
+                  errors=errors, summary=row.summary or "", created_at=row.created_at,
+                  finished_at=row.finished_at, generated=counts[ItemStatus.DONE],
+                  agents=tuple(i.agent_name for i in items if i.status == ItemStatus.DONE))
+        if job.status is JobStatus.CANCELLED:  # drawing items may still land: counted live
+            job = replace(job, summary=f"Cancelled. {job_summary(job)}")
+        return job
 
     def latest(self, kind: JobKind) -> Job | None:
         with self.engine.connect() as conn:

@@ -19,11 +19,14 @@ table-driven and returns ``unknown`` rather than raising.
 
 from __future__ import annotations
 
+import math
 import re
 from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "DELAY_MAX_S",
+    "DELAY_MIN_S",
     "AvatarError",
     "BadRequest",
     "Conflict",
@@ -34,6 +37,7 @@ __all__ = [
     "NotFound",
     "Unauthorized",
     "Unavailable",
+    "bounded_delay",
     "classify",
     "classify_block",
     "retry_after_seconds",
@@ -156,7 +160,7 @@ class GenerationError(AvatarError):
     ) -> None:
         super().__init__(detail)
         self.reason = FailureReason(reason)
-        self.retry_after = retry_after
+        self.retry_after = None if retry_after is None else bounded_delay(retry_after)
 
     @property
     def status(self) -> int:  # type: ignore[override]
@@ -266,9 +270,27 @@ def classify_block(finish_reason: str | None, block_reason: str | None) -> Failu
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
+DELAY_MIN_S = 1.0
+DELAY_MAX_S = 900.0
+"""A server's requested delay is honoured within 1 s–15 min: a longer one (``86400``) would
+stall background work for a day, an infinite one every later call."""
+
+
+def bounded_delay(value: object) -> float | None:
+    """``value`` as seconds clamped to 1 s–15 min; None when unusable (unparseable, negative,
+    infinite or NaN), so the caller falls back to its own backoff."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return min(max(seconds, DELAY_MIN_S), DELAY_MAX_S)
+
 
 def retry_after_seconds(exc: BaseException) -> float | None:
-    """The server's requested delay: Google's ``RetryInfo.retryDelay`` or a Retry-After header."""
+    """The server's requested delay, bounded: Google's ``RetryInfo.retryDelay``, else a
+    Retry-After header; None when neither gives a usable number."""
     if isinstance(exc, GenerationError):
         return exc.retry_after
     details: Any = getattr(exc, "details", None)
@@ -278,19 +300,16 @@ def retry_after_seconds(exc: BaseException) -> float | None:
             if isinstance(item, dict) and str(item.get("@type", "")).endswith("RetryInfo"):
                 match = _DURATION.match(str(item.get("retryDelay", "")))
                 if match:
-                    return float(match.group(1))
+                    return bounded_delay(match.group(1))
     except (AttributeError, TypeError):
         pass
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
-    if headers is not None:
-        try:
-            value = headers.get("retry-after")
-            if value is not None:
-                return float(value)
-        except (TypeError, ValueError):
-            return None
-    return None
+    try:
+        value = headers.get("retry-after") if headers is not None else None
+    except (AttributeError, TypeError):
+        return None
+    return None if value is None else bounded_delay(value)
 
 
 def to_generation_error(exc: BaseException) -> GenerationError:

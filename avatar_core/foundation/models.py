@@ -116,10 +116,11 @@ class JobStatus(StrEnum):
     PAUSED = "paused"  # open, waiting for the budget (reported, never stored)
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # stopped by an admin: open items never start, drawn ones are kept
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.DONE, JobStatus.FAILED)
+        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class ItemStatus(StrEnum):
@@ -242,6 +243,7 @@ class Job:
     mode: str | None = None  # "batch" when the provider's batch API draws it
     paused_reason: str | None = None
     resumes_at: datetime | None = None
+    agents: tuple[str, ...] = ()  # names of the agents that got a default so far
 
     @property
     def finished(self) -> bool:

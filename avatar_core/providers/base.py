@@ -58,7 +58,9 @@ class ImageProvider(Protocol):
     """Draws images; raises ``GenerationError`` (or anything ``classify()`` understands)."""
 
     name: str
-    model: str
+
+    @property
+    def model(self) -> str: ...  # the model a call would use now (`auto` resolved)
 
     def generate(self, request: ImageRequest) -> GeneratedImage: ...
 
@@ -71,7 +73,8 @@ class PromptRefiner(Protocol):
     that the caller can fall back to the user's own prompt.
     """
 
-    model: str
+    @property
+    def model(self) -> str: ...
 
     def refine_prompt(self, identity_prompt: str) -> str: ...
 
@@ -128,7 +131,9 @@ class BatchImageProvider(Protocol):
     """Submits many image requests at once and is polled for them, possibly after a restart."""
 
     name: str
-    model: str
+
+    @property
+    def model(self) -> str: ...  # the model a call would use now (`auto` resolved)
 
     def submit(self, items: Sequence[BatchItem], display_name: str) -> str:
         """Create the batch; its name (store it to poll after a restart)."""

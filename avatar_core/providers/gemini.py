@@ -21,17 +21,8 @@ from PIL import Image, UnidentifiedImageError
 
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from .base import GeneratedImage, ImageRequest
-from .gemini_client import (
-    IMAGE_MODEL_SETTING,
-    GeminiEndpoint,
-    call_failure,
-    client_for,
-    close_clients,
-    model_not_found,
-    require_key,
-    safety_failure,
-    wire_name,
-)
+from .gemini_client import client_for, close_clients, require_key, safety_failure, wire_name
+from .gemini_endpoint import GeminiEndpoint
 
 __all__ = ["GeminiProvider", "ImageCall", "client_for", "close_clients", "image_call", "image_from"]
 
@@ -77,15 +68,8 @@ class GeminiProvider(GeminiEndpoint):
         """One generateContent call (no retries here); the image bytes as Gemini returned them."""
         require_key(self._api_key)
         call = image_call(request)
-        try:
-            client = self._client()
-            response = client.models.generate_content(
-                model=self.model, contents=call.contents, config=call.config
-            )
-        except Exception as exc:
-            raise call_failure(
-                exc, self._api_key, not_found=model_not_found(self.model, IMAGE_MODEL_SETTING)
-            ) from exc
+        response = self.calling(lambda model: self._client().models.generate_content(
+            model=model, contents=call.contents, config=call.config))
         return image_from(response)
 
 

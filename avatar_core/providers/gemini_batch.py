@@ -30,13 +30,8 @@ from ..foundation.config import DEFAULT_GEMINI_TIMEOUT_S
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from .base import BatchItem, BatchState, BatchStatus, GeneratedImage
 from .gemini import ImageCall, image_call, image_from
-from .gemini_client import (
-    IMAGE_MODEL_SETTING,
-    GeminiEndpoint,
-    call_failure,
-    model_not_found,
-    require_key,
-)
+from .gemini_client import call_failure, require_key
+from .gemini_endpoint import GeminiEndpoint
 
 __all__ = [
     "INLINE_BATCH_MAX_BYTES",
@@ -149,16 +144,8 @@ class GeminiBatches(GeminiEndpoint):
             )
         else:
             source = self._upload("\n".join(lines).encode() + b"\n", display_name)
-        try:
-            job = self._client().batches.create(
-                model=self.model,
-                src=source,
-                config=types.CreateBatchJobConfig(display_name=display_name),
-            )
-        except Exception as exc:
-            raise call_failure(
-                exc, self._api_key, not_found=model_not_found(self.model, IMAGE_MODEL_SETTING)
-            ) from exc
+        job = self.calling(lambda model: self._client().batches.create(
+            model=model, src=source, config=types.CreateBatchJobConfig(display_name=display_name)))
         if not job.name:
             raise GenerationError(
                 FailureReason.UPSTREAM_ERROR, "Gemini created the batch without naming it"

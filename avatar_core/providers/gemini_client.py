@@ -14,8 +14,8 @@ Decisions the SDK leaves to us:
   itself (proxies and the test server rely on that).
 - **The key stays secret**: it is never part of a message, repr or log line we produce, and
   SDK errors are rewritten by ``call_failure`` (which also redacts key-shaped text).
-- **A model that does not exist is a setting to fix**: a 404 names the model and the variable
-  that chose it, so the admin does not go hunting for an outage.
+- **A model that does not exist is a setting to fix**: ``not_found`` replaces a 404's detail
+  (``gemini_models.unavailable`` names the model, its setting and what the key can use).
 """
 
 from __future__ import annotations
@@ -30,17 +30,14 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from ..foundation.config import DEFAULT_GEMINI_MODEL, DEFAULT_GEMINI_TIMEOUT_S
 from ..foundation.errors import FailureReason, GenerationError, classify_block, to_generation_error
 
 __all__ = [
     "IMAGE_MODEL_SETTING",
     "TEXT_MODEL_SETTING",
-    "GeminiEndpoint",
     "call_failure",
     "client_for",
     "close_clients",
-    "model_not_found",
     "require_key",
     "safety_failure",
     "wire_name",
@@ -94,32 +91,6 @@ def close_clients() -> None:
             client.close()
 
 
-class GeminiEndpoint:
-    """What every Gemini caller holds: a key (never shown), a model, a timeout, a base URL.
-
-    Images, prompt refinement and batches each subclass it, so the key stays out of every repr
-    and all of them share one cached client per key and endpoint.
-    """
-
-    name = "gemini"
-    default_model = DEFAULT_GEMINI_MODEL
-
-    def __init__(self, api_key: str, model: str | None = None,
-                 timeout_s: float = DEFAULT_GEMINI_TIMEOUT_S, base_url: str | None = None) -> None:
-        self._api_key = (api_key or "").strip()
-        self.model = model or self.default_model
-        self.timeout_s = float(timeout_s)
-        self.base_url = base_url or None
-
-    def __repr__(self) -> str:
-        # Spelled out so that the key can never leak through a repr in a log or traceback.
-        return (f"{type(self).__name__}(model={self.model!r}, timeout_s={self.timeout_s!r}, "
-                f"base_url={self.base_url!r})")
-
-    def _client(self) -> genai.Client:
-        return client_for(self._api_key, self.base_url, self.timeout_s)
-
-
 def require_key(api_key: str) -> None:
     """Refuse to call without a key of our own choosing.
 
@@ -150,11 +121,6 @@ def call_failure(
         if not_found and isinstance(exc, genai_errors.APIError) and exc.code == 404:
             error = GenerationError(error.reason, not_found, retry_after=error.retry_after)
     return _without_key(error, api_key)
-
-
-def model_not_found(model: str, setting: str) -> str:
-    """The detail of a 404 for ``model``: what was not found and which setting chose it."""
-    return f"The Gemini model {model!r} was not found (404): check {setting}"
 
 
 def _without_key(error: GenerationError, api_key: str) -> GenerationError:

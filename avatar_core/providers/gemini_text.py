@@ -27,15 +27,8 @@ from google.genai import types
 from ..foundation.config import DEFAULT_GEMINI_TEXT_MODEL
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from ..foundation.limits import REFINED_PROMPT_MAX_CHARS
-from .gemini_client import (
-    TEXT_MODEL_SETTING,
-    GeminiEndpoint,
-    call_failure,
-    model_not_found,
-    require_key,
-    safety_failure,
-    wire_name,
-)
+from .gemini_client import require_key, safety_failure, wire_name
+from .gemini_endpoint import GeminiEndpoint
 
 __all__ = [
     "DEFAULT_GEMINI_TEXT_MODEL",
@@ -68,7 +61,7 @@ REFINE_SYSTEM_INSTRUCTION = (
 class GeminiPromptRefiner(GeminiEndpoint):
     """Refines identity prompts with a Gemini text model (one generateContent call each)."""
 
-    default_model = DEFAULT_GEMINI_TEXT_MODEL
+    kind = "text"
 
 
     def refine_prompt(self, identity_prompt: str) -> str:
@@ -83,17 +76,9 @@ class GeminiPromptRefiner(GeminiEndpoint):
             max_output_tokens=REFINE_MAX_OUTPUT_TOKENS,
             automatic_continuation=False,
         )
-        try:
-            client = self._client()
-            response = client.models.generate_content(
-                model=self.model,
-                contents=[types.Content(role="user", parts=[types.Part.from_text(text=prompt)])],
-                config=config,
-            )
-        except Exception as exc:
-            raise call_failure(
-                exc, self._api_key, not_found=model_not_found(self.model, TEXT_MODEL_SETTING)
-            ) from exc
+        contents = [types.Content(role="user", parts=[types.Part.from_text(text=prompt)])]
+        response = self.calling(lambda model: self._client().models.generate_content(
+            model=model, contents=contents, config=config))
         return _refined_text(response)
 
 

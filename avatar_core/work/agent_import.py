@@ -22,7 +22,7 @@ from ..foundation.errors import AvatarError, BadRequest
 from ..foundation.limits import IMPORT_MAX_ROWS
 from ..foundation.models import quote
 
-__all__ = ["FIELDS", "ImportResult", "RowError", "import_agents", "parse_agent_file"]
+__all__ = ["FIELDS", "ImportCost", "ImportResult", "RowError", "import_agents", "parse_agent_file"]
 
 FIELDS: tuple[str, ...] = (
     "name", "display_name", "type", "description", "avatar_prompt", "is_system",
@@ -42,10 +42,22 @@ class RowError:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """Names registered, and the rows refused with why."""
+    """Names registered, the rows refused with why, and the paid emotion calls the installed
+    pictures queued (eight per picture with Gemini) with their estimated price."""
 
     created: list[str]
     errors: list[RowError]
+    emotions_queued: int = 0
+    estimated_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class ImportCost:
+    """What importing a file would spend: pictures to install, their emotion calls, USD."""
+
+    pictures: int
+    emotions: int
+    estimated_usd: float
 
 
 def parse_agent_file(filename: str, data: bytes) -> list[dict[str, Any]]:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from ..domain.agents import Agents
 from ..domain.defaults import DefaultTarget, default_target
 from ..domain.emotions import EMOTIONS
-from ..domain.jobs import ClaimedItem, Jobs
+from ..domain.jobs import CANCELLED_MESSAGE, ClaimedItem, Jobs
 from ..domain.versions import AvatarVersions
 from ..foundation.errors import NotFound, to_generation_error
-from ..foundation.models import Agent, ItemStatus, Job, JobKind
+from ..foundation.models import Agent, ItemStatus, Job, JobKind, JobStatus
 from ..foundation.pricing import CallKind
 from ..providers.base import ImageProvider
 from ..storage.cluster import LockSpace
@@ -169,6 +169,8 @@ class BulkDefaults:
             if self.drawn_for(item.job_id, agent):
                 return ItemStatus.DONE, None  # counted, and its emotions are queued at the end
             return ItemStatus.SKIPPED, "has a custom or up-to-date avatar"
+        if self.jobs.status(item.job_id) is JobStatus.CANCELLED:
+            return ItemStatus.SKIPPED, CANCELLED_MESSAGE  # cancelled while it waited for a slot
         request = self.generation.default_request(agent, target)
         try:
             produced = self.generation.produce(provider, request, self.policy,
@@ -183,9 +185,10 @@ class BulkDefaults:
         return ItemStatus.DONE, None
 
     def finish(self, job_id: int) -> None:
-        """Finish the job if its last item is settled, and queue the new faces' emotions."""
+        """Finish the job if its last item is settled, and queue the new faces' emotions (a
+        cancelled job's faces too: like any new avatar, each gets its expressions)."""
         finished = self.jobs.finish_if_complete(job_id)
-        if finished is None:
+        if finished is None and self.jobs.status(job_id) is not JobStatus.CANCELLED:
             return
         for agent_id in self.jobs.agent_ids(job_id, ItemStatus.DONE):
             self.emotions.ensure(agent_id)  # expressions after faces: the bulk job went first

@@ -22,7 +22,7 @@ from ..foundation.limits import IMPORT_MAX_ROWS, MAX_UPLOAD_BYTES
 from ..foundation.models import quote
 from .agent_import import ImportResult, RowError, import_agents, parse_agent_file
 
-__all__ = ["PICTURE_SUFFIXES", "Bundle", "import_file", "read_bundle"]
+__all__ = ["PICTURE_SUFFIXES", "Bundle", "import_file", "pictures_to_install", "read_bundle"]
 
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 _AGENT_FILES = (".csv", ".json")
@@ -90,6 +90,17 @@ def _read(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
         raise BadRequest(f"Could not unpack {quote(member.filename)}: "
                          f"{type(exc).__name__}") from None
+
+
+def pictures_to_install(filename: str, data: bytes) -> int:
+    """How many pictures importing this file would install (a zip's pictures that name one of
+    its agents; a plain agents file has none)."""
+    if not filename.lower().endswith(".zip"):
+        return 0
+    bundle = read_bundle(data)
+    names = {str(row.get("name", "")).strip()
+             for row in parse_agent_file(bundle.agents_filename, bundle.agents_data)}
+    return sum(1 for name, picture in bundle.pictures.items() if picture and name in names)
 
 
 def import_file(agents: Agents, install: InstallPicture, filename: str,

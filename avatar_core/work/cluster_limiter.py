@@ -19,7 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..foundation.clock import utcnow
-from ..foundation.errors import FailureReason, GenerationError, to_generation_error
+from ..foundation.errors import (
+    DELAY_MAX_S,
+    DELAY_MIN_S,
+    FailureReason,
+    GenerationError,
+    bounded_delay,
+    to_generation_error,
+)
 from ..storage.cluster import insert_ignoring_duplicates
 from ..storage.database import is_sqlite
 from ..storage.leases import unclaimed
@@ -95,7 +102,7 @@ class ClusterLimiter:
     def on_failure(self, error: GenerationError) -> None:
         if error.reason is not FailureReason.RATE_LIMITED:
             return
-        resume = utcnow() + timedelta(seconds=error.retry_after or 1.0)
+        resume = utcnow() + timedelta(seconds=bounded_delay(error.retry_after) or DELAY_MIN_S)
         later = sa.or_(_state.c.paused_until.is_(None), _state.c.paused_until < resume)
         with self.engine.begin() as conn:
             conn.execute(_state.update().where(_state.c.id == 1).values(
@@ -117,7 +124,7 @@ class ClusterLimiter:
             if state is None:
                 return None, self.poll_s
             if state.paused_until is not None and state.paused_until > now:
-                return None, _seconds(state.paused_until, now)
+                return None, self._bounded_pause(conn, state.paused_until, now)
             query = (sa.select(_slots.c.slot).where(_slots.c.slot < state.current,
                                                     unclaimed(_slots))
                      .order_by(_slots.c.slot).limit(1))
@@ -130,6 +137,16 @@ class ClusterLimiter:
                                  .values(owner=self.owner, lease_until=now + timedelta(
                                      seconds=self.lease_s))).rowcount
         return (int(slot), 0.0) if taken else (None, 0.0)
+
+    @staticmethod
+    def _bounded_pause(conn: Connection, paused_until: datetime, now: datetime) -> float:
+        """Seconds left of the stored pause, never more than the bound on provider delays: a
+        longer one (stored before the bound existed) is cut back to it, for every replica."""
+        latest = now + timedelta(seconds=DELAY_MAX_S)
+        if paused_until <= latest:
+            return _seconds(paused_until, now)
+        conn.execute(_state.update().where(_state.c.id == 1).values(paused_until=latest))
+        return DELAY_MAX_S
 
     def _setup(self) -> None:
         """Slot rows for ``maximum`` and the shared state (the last replica to start sets the

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..domain.agents import Agents
-from ..domain.emotions import ClaimedVariant, EmotionVariants
+from ..domain.emotions import EMOTIONS, ClaimedVariant, EmotionVariants
 from ..domain.versions import AvatarVersions
 from ..foundation.errors import FailureReason, GenerationError, to_generation_error
 from ..foundation.models import AvatarVersion, Emotion
@@ -66,6 +66,14 @@ class EmotionWork:
         if version is None or not self.drawable(version):
             return 0
         return self.variants.plan(agent_id, version, retry_transient=retry_transient)
+
+    def picture_price(self) -> float:
+        """What an uploaded picture's eight emotions cost now (0.0 when none would be drawn:
+        the built-in renderer cannot vary a picture)."""
+        active = self.generation.providers.active_or_none()
+        if active is None or active.name == self.generation.providers.builtin.name:
+            return 0.0
+        return len(EMOTIONS) * self.generation.price(active)
 
     def drawable(self, version: AvatarVersion) -> bool:
         """Whether any provider can draw this avatar's emotions (an uploaded picture with only

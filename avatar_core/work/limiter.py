@@ -12,7 +12,13 @@ import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from ..foundation.errors import FailureReason, GenerationError, to_generation_error
+from ..foundation.errors import (
+    DELAY_MIN_S,
+    FailureReason,
+    GenerationError,
+    bounded_delay,
+    to_generation_error,
+)
 
 __all__ = ["AdaptiveLimiter", "Limiter"]
 
@@ -72,7 +78,7 @@ class AdaptiveLimiter:
             self.rate_limited += 1
             self._successes = 0
             self.limit = max(1, self.limit // 2)
-            delay = error.retry_after if error.retry_after is not None else 1.0
+            delay = bounded_delay(error.retry_after) or DELAY_MIN_S
             self._paused_until = max(self._paused_until, time.monotonic() + delay)
 
     def run(self, fn: Callable[[], T]) -> T:

@@ -12,11 +12,11 @@ from ..foundation.config import PROVIDER_CHOICES, Settings
 from ..foundation.errors import BadRequest, FailureReason, GenerationError, InvalidInput
 from ..foundation.limits import API_KEY_MAX_CHARS
 from ..foundation.models import PICTURE, AvatarVersion
-from ..foundation.prompts import identity_prompt_text
-from ..providers.base import BatchImageProvider, ImageProvider, ImageRequest, PromptRefiner
+from ..providers.base import BatchImageProvider, ImageProvider, PromptRefiner
 from ..providers.builtin import BuiltinProvider
 from ..providers.gemini import GeminiProvider
 from ..providers.gemini_batch import GeminiBatches
+from ..providers.gemini_models import ModelChoice, peek
 from ..providers.gemini_text import GeminiPromptRefiner
 from ..storage.saved_settings import SavedSettings
 from ..storage.secret_box import SecretBox, SecretUnreadable, is_sealed
@@ -107,12 +107,31 @@ class Providers:
                               base_url=self.settings.gemini_base_url)
 
     def label(self) -> str:
-        """"gemini (gemini-2.5-flash-image)", or why there is no provider."""
+        """"gemini (gemini-3.1-flash-image)", or why there is no provider. Never calls Google:
+        under ``auto`` before the first call it says the model is not chosen yet."""
         try:
             provider = self.active()
         except GenerationError as exc:
             return f"none ({exc.reason.value})"
-        return f"{provider.name} ({provider.model})"
+        if provider.name != "gemini":
+            return f"{provider.name} ({provider.model})"
+        known = self.model_in_use(look_up=False)
+        return f"gemini ({known.model if known else 'auto: chosen on the first call'})"
+
+    def model_in_use(self, *, look_up: bool = True) -> ModelChoice | None:
+        """The Gemini image model a call would use and why; None without Gemini (or, with
+        ``look_up=False``, before ``auto`` has read the key's model list)."""
+        key = self.gemini_key()
+        if self.active_or_none() is None or not key or self.choice() == "builtin":
+            return None
+        if not look_up:
+            return peek("image", self.settings.gemini_model, key, self.settings.gemini_base_url)
+        try:
+            return GeminiProvider(key, model=self.settings.gemini_model,
+                                  timeout_s=self.settings.gemini_timeout_s,
+                                  base_url=self.settings.gemini_base_url).choice()
+        except GenerationError as exc:
+            return ModelChoice("none", f"{exc.reason.value}: {exc.detail}")
 
     def choice(self) -> str:
         saved = self.saved.get(_SAVED_PROVIDER)
@@ -174,17 +193,18 @@ class Providers:
         self.saved.set(_SAVED_KEY, None)
 
     def test_key(self) -> tuple[bool, str]:
-        """One real, tiny generation; returns (ok, message naming the failure reason)."""
+        """Asks Google about the model the key would draw with (``models.get``: free, no
+        image); returns (ok, message naming the model or the failure reason)."""
         key = self.gemini_key()
         if not key:
             reason = FailureReason.NOT_CONFIGURED
             return False, f"{reason.value}: no key configured. {reason.hint}"
-        provider = self.gemini(key)
-        request = ImageRequest(kind="identity", agent_name="key-test",
-                               identity_prompt="a small friendly robot",
-                               prompt=identity_prompt_text("a small friendly robot"), seed=1)
+        provider = GeminiProvider(key, model=self.settings.gemini_model,
+                                  timeout_s=self.settings.gemini_timeout_s,
+                                  base_url=self.settings.gemini_base_url)
         try:
-            call_with_retry(lambda: provider.generate(request), INTERACTIVE)
+            chosen = call_with_retry(provider.check, INTERACTIVE)
         except GenerationError as exc:
             return False, f"{exc.reason.value}: {exc.detail}. {exc.reason.hint}"
-        return True, "The key works: Gemini returned an image."
+        return True, (f"The key works: it can use {chosen.model} ({chosen.why}). Nothing was "
+                      "generated, so nothing was charged.")

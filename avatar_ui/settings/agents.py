@@ -16,6 +16,7 @@ from avatar_core import (
 
 from ..actions import act, ask, confirm
 from ..admin import require_admin
+from ..spend_controls import import_go_ahead
 from ..text import plain
 
 __all__ = ["show"]
@@ -64,7 +65,9 @@ def _import(service: AvatarService, unlocked: bool) -> None:
                "installed as that agent's default avatar.")
     upload = st.file_uploader("Agents file", type=["csv", "json", "zip"],
                               key="settings_import_file", disabled=not unlocked)
-    if upload is not None and st.button("Import", key="settings_import", disabled=not unlocked):
+    pressed = upload is not None and st.button("Import", key="settings_import",
+                                                disabled=not unlocked)
+    if upload is not None and import_go_ahead(service, upload.name, upload.getvalue(), pressed):
         result = act(lambda: service.import_agents(upload.name, upload.getvalue()))
         if result is not None:
             _imported(result)

@@ -10,7 +10,8 @@ from avatar_core import AvatarService, DefaultsPlan, FailureReason, Job, failure
 from ..actions import act, ask, confirm
 from ..admin import require_admin
 from ..dashboard import refresh_data
-from ..spend import cost_text, needs_confirmation, spend_rows
+from ..spend import cost_text, needs_confirmation
+from ..spend_controls import budget_panel, cancel_button
 from ..text import plain
 
 __all__ = ["show"]
@@ -39,10 +40,10 @@ def show(service: AvatarService, unlocked: bool) -> None:
         require_admin("Generating default avatars")
     if job is not None:
         if running:
-            st.fragment(run_every=1.5)(_show_job)(service, job.id, True)
+            st.fragment(run_every=1.5)(_show_job)(service, job.id, True, unlocked)
         else:
-            _show_job(service, job.id, False)
-    _budget(service, unlocked)
+            _show_job(service, job.id, False, unlocked)
+    budget_panel(service, unlocked)
 
 
 def _start(service: AvatarService, plan: DefaultsPlan, batch: bool, running: bool) -> Job | None:
@@ -59,8 +60,8 @@ def _start(service: AvatarService, plan: DefaultsPlan, batch: bool, running: boo
     return None
 
 
-def _show_job(service: AvatarService, job_id: int, polling: bool) -> None:
-    current = service.job(job_id)
+def _show_job(service: AvatarService, job_id: int, polling: bool, unlocked: bool) -> None:
+    current = service.job_control.get(job_id)
     if current.paused_reason:
         st.info(plain(f"Paused: {current.paused_reason}. Resumes by itself at "
                       f"{current.resumes_at:%Y-%m-%d %H:%M} UTC, or when the budget is "
@@ -69,6 +70,8 @@ def _show_job(service: AvatarService, job_id: int, polling: bool) -> None:
         fraction = current.done / current.total if current.total else 0.0
         st.progress(fraction, text=f"Working: {current.done} / {current.total} agents · "
                     f"failed by reason: {failures_text(current)}")
+        if unlocked:
+            cancel_button(service, current)
         return
     if polling:  # finished while we watched: redraw the whole page (button, avatars)
         refresh_data()
@@ -85,22 +88,3 @@ def _show_job(service: AvatarService, job_id: int, polling: bool) -> None:
             [{"agent": e.agent, "reason": e.reason, "hint": FailureReason(e.reason).hint,
               "message": e.message} for e in current.errors],
             hide_index=True, width="stretch")
-
-
-def _budget(service: AvatarService, unlocked: bool) -> None:
-    st.subheader("Daily budget")
-    spend = service.budget.summary()
-    limit = spend.limit
-    of_limit = f" of ${limit:,.2f}" if limit is not None else " (no budget set)"
-    st.markdown(f"Spent today: **{plain(f'${spend.spent_today:,.2f}')}**{plain(of_limit)}")
-    st.dataframe(spend_rows(spend), hide_index=True, width="stretch")
-    if unlocked:
-        with st.form("settings_budget_form"):
-            new_limit = st.number_input("Daily budget in USD (0 = no budget)", min_value=0.0,
-                                        value=float(limit or 0.0), step=1.0,
-                                        key="settings_budget")
-            if st.form_submit_button("Save budget"):
-                act(lambda: service.set_daily_budget(new_limit or None), "settings_budget_flash",
-                    "Budget saved: it applies at once, on every replica.")
-    if flash := st.session_state.pop("settings_budget_flash", None):
-        st.success(flash, icon=":material/check_circle:")

@@ -40,8 +40,8 @@ def _key(service: AvatarService, unlocked: bool) -> None:
                 act(lambda: providers.save_key(new_key), "settings_flash", "Key saved.")
         test_col, remove_col = st.columns(2)
         if test_col.button("Test key", key="settings_key_test", disabled=not masked,
-                           help="One real, small generation with the configured key"):
-            with st.spinner("Asking Gemini for a test image…"):
+                           help="Asks Gemini about the model the key would use: free, no image"):
+            with st.spinner("Asking Gemini about the key…"):
                 ok, message = providers.test_key()
             (st.success if ok else st.error)(plain(message))
         if remove_col.button("Remove saved key", key="settings_key_remove",
@@ -63,3 +63,5 @@ def _provider(service: AvatarService, unlocked: bool) -> None:
     if unlocked and choice != current:
         act(lambda: service.providers.set_choice(choice))
     st.markdown(f"Active now: **{plain(service.providers.label())}**")
+    if (chosen := service.providers.model_in_use()) is not None:
+        st.caption(f"Image model: **{plain(chosen.model)}** — {plain(chosen.why)}")

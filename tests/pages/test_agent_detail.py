@@ -160,7 +160,7 @@ def test_the_timer_runs_while_variants_are_still_being_drawn(gemini_app: GeminiS
 
 def test_retry_needs_the_admin_lock(gemini_app: GeminiStub,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin")
+    monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin-token-for-tests")
     reset()
     service = runtime.shared_service()
     service.agents.register("atlas", "Atlas")

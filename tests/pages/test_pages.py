@@ -286,11 +286,11 @@ def test_api_tokens_need_an_admin_token_and_the_page_says_why() -> None:
 
 
 def test_api_tokens_create_shows_secret_once_and_revoke(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin")
+    monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin-token-for-tests")
     _reset()
     service = runtime.shared_service()
     at = open_page("app_pages/settings.py")
-    at.text_input(key="settings_unlock_token").input("s3cret-admin")
+    at.text_input(key="settings_unlock_token").input("s3cret-admin-token-for-tests")
     next(b for b in at.button if b.label == "Unlock").click().run()
     at.text_input(key="settings_token_name").input("platform")
     next(b for b in at.button if b.label == "Create editor token").click().run()
@@ -304,7 +304,7 @@ def test_api_tokens_create_shows_secret_once_and_revoke(monkeypatch: pytest.Monk
 
 
 def test_admin_lock_gates_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin")
+    monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin-token-for-tests")
     _reset()
     service = runtime.shared_service()
     service.agents.register("atlas", "Atlas")
@@ -317,10 +317,10 @@ def test_admin_lock_gates_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     at.switch_page("app_pages/agent_detail.py").run()
     assert at.button(key="detail_generate").disabled
     at.switch_page("app_pages/settings.py").run()
-    at.text_input(key="settings_unlock_token").input("s3cret-admin")
+    at.text_input(key="settings_unlock_token").input("s3cret-admin-token-for-tests")
     next(b for b in at.button if b.label == "Unlock").click().run()
     assert at.button(key="settings_defaults")
-    assert "s3cret-admin" not in texts(at)
+    assert "s3cret-admin-token-for-tests" not in texts(at)
     at.switch_page("app_pages/agent_detail.py").run()
     assert not at.button(key="detail_generate").disabled
 
