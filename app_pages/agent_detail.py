@@ -39,11 +39,7 @@ if flash := st.session_state.pop("detail_flash", None):
     st.success(plain(flash), icon=":material/check_circle:")
 
 
-def close_generate_dialog() -> None:
-    st.session_state.pop("detail_dialog_for", None)
-
-
-@st.dialog("Generate avatar", width="large", on_dismiss=close_generate_dialog)
+@st.dialog("Generate avatar", width="large", on_dismiss=detail.close_dialog)
 def generate_dialog(name: str) -> None:
     version = service.current_version(name)
     current = (version.identity_prompt if version else "") or agents[name].avatar_prompt or ""

@@ -18,7 +18,7 @@ from avatar_core import EMOTIONS, Agent, AvatarVersion, Emotion, EmotionSet, Fai
 
 from .avatars import avatar_html
 
-__all__ = ["STRIP_SIZE", "THUMB_SIZE", "StripTile", "api_base", "api_urls_text",
+__all__ = ["STRIP_SIZE", "THUMB_SIZE", "StripTile", "api_base", "api_urls_text", "close_dialog",
            "emotion_tile_html", "reference_html", "strip_caption", "strip_tiles",
            "version_thumb_html"]
 
@@ -119,3 +119,8 @@ def api_urls_text(agent: Agent) -> str:
         f"# version history (JSON)\n{base}/avatar/versions",
     ]
     return "\n".join(lines)
+
+
+def close_dialog() -> None:
+    """The Generate dialog was dismissed: it stays closed on the next run."""
+    st.session_state.pop("detail_dialog_for", None)

@@ -6,9 +6,6 @@ goes through the real google-genai client to ``GeminiStub``; the ledger is read 
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
@@ -19,6 +16,7 @@ from avatar_core.foundation.errors import FailureReason, GenerationError
 from avatar_core.foundation.pricing import KNOWN_IMAGE_PRICES_USD, CallKind
 from avatar_core.storage.schema import provider_calls, settings_kv
 from avatar_core.work.budget import BudgetSpent
+from tests import corpus
 from tests.conftest import ADMIN
 
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
@@ -156,21 +154,10 @@ def test_a_reservation_holds_money_until_settled_or_released(paid):
     assert service.budget.summary().spent_today == pytest.approx(0.3)
 
 
-def zip_of(count: int) -> bytes:
-    from tests.page_helpers import png
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as bundle:
-        names = [f"agent-{n}" for n in range(count)]
-        bundle.writestr("agents.csv", "name\n" + "\n".join(names) + "\n")
-        for name in names:
-            bundle.writestr(f"{name}.png", png((10, 120, 90)))
-    return buffer.getvalue()
-
 
 def test_a_zip_import_prices_the_emotion_calls_it_queues(paid):
     service, client = paid()
-    answer = client.post("/agents/import", files={"file": ("agents.zip", zip_of(3))},
+    answer = client.post("/agents/import", files={"file": ("agents.zip", corpus.agents_zip(3))},
                          headers=AUTH)
     assert answer.status_code == 200, answer.text
     found = answer.json()
@@ -182,6 +169,6 @@ def test_a_zip_import_prices_the_emotion_calls_it_queues(paid):
 
 def test_a_zip_import_with_the_builtin_renderer_queues_nothing_paid(make_client, database_url):
     client, _service = make_client(**database_url)
-    found = client.post("/agents/import", files={"file": ("agents.zip", zip_of(2))},
+    found = client.post("/agents/import", files={"file": ("agents.zip", corpus.agents_zip(2))},
                         headers=AUTH).json()
     assert (found["emotions_queued"], found["estimated_usd"]) == (0, 0.0)

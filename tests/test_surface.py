@@ -63,3 +63,9 @@ def test_the_service_has_no_method_that_only_forwards() -> None:
                     + [ast.unparse(k.value) for k in call.keywords] == params):
                 forwards.append(method.name)
     assert forwards == []
+
+
+@pytest.mark.parametrize("page", sorted((ROOT / "app_pages").glob("*.py")), ids=lambda p: p.name)
+def test_every_page_stays_within_200_lines(page: Path) -> None:
+    """Pages hold layout only; what grows goes into ``avatar_ui`` (one module per part)."""
+    assert len(page.read_text().splitlines()) <= 200

@@ -7,18 +7,15 @@ google-genai client against ``GeminiStub``; the database is a real SQLite file.
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 
 from avatar_core import runtime
 from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import KNOWN_IMAGE_PRICES_USD
+from tests import corpus
 from tests.gemini_server import GeminiStub
 from tests.page_helpers import (
     open_page,
-    png,
     unescaped,
 )
 from tests.page_helpers import reset as _reset
@@ -42,15 +39,6 @@ def shown(at) -> str:
     return unescaped("\n".join(str(e.value) for e in
                                 [*at.markdown, *at.info, *at.warning, *at.success]))
 
-
-def zip_of(count: int) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as bundle:
-        names = [f"agent-{n}" for n in range(count)]
-        bundle.writestr("agents.csv", "name\n" + "\n".join(names) + "\n")
-        for name in names:
-            bundle.writestr(f"{name}.png", png((10, 120, 90)))
-    return buffer.getvalue()
 
 
 def test_a_saved_budget_is_cleared_back_to_the_environments(monkeypatch):
@@ -84,7 +72,7 @@ def test_cancel_stops_a_job_that_waits_for_the_budget(gemini, monkeypatch):
 def test_a_zip_import_over_a_dollar_of_emotions_asks_first(gemini):
     at = open_page("app_pages/settings.py")
     at.file_uploader(key="settings_import_file").set_value(
-        ("agents.zip", zip_of(4), "application/zip"))
+        ("agents.zip", corpus.agents_zip(4), "application/zip"))
     at.run()
     at.button(key="settings_import").click().run()
     asked = unescaped(at.warning[0].value)
@@ -98,7 +86,7 @@ def test_a_zip_import_over_a_dollar_of_emotions_asks_first(gemini):
 def test_a_cheap_zip_import_goes_ahead_at_once(gemini):
     at = open_page("app_pages/settings.py")
     at.file_uploader(key="settings_import_file").set_value(
-        ("agents.zip", zip_of(1), "application/zip"))  # 8 emotions: about $0.54
+        ("agents.zip", corpus.agents_zip(1), "application/zip"))  # 8 emotions: about $0.54
     at.run()
     at.button(key="settings_import").click().run()
     assert not at.warning
