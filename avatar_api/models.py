@@ -22,6 +22,7 @@ from avatar_core import (
     ImportResult,
     Job,
     JobKind,
+    JobMode,
     JobStatus,
     Spend,
     TokenInfo,
@@ -268,7 +269,7 @@ class JobOut(_Out):
     errors: list[JobErrorOut]
     summary: str
     status_url: str
-    mode: Literal["calls", "batch"]
+    mode: JobMode
     paused_reason: str | None
     resumes_at: Timestamp | None
     agents: list[str] = Field(description="Names of the agents that got a default so far (the "
@@ -280,7 +281,7 @@ class JobOut(_Out):
                    generated=job.generated, failed=job.failed, skipped=job.skipped,
                    errors=JobErrorOut.all_of(job), summary=job.summary,
                    status_url=urls.job_url(job.id),
-                   mode="batch" if job.mode == "batch" else "calls",
+                   mode=job.mode,
                    paused_reason=job.paused_reason,
                    resumes_at=job.resumes_at.isoformat() if job.resumes_at else None,
                    agents=list(job.agents))

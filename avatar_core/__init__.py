@@ -45,7 +45,9 @@ from .foundation.models import (
     ImageFile,
     Job,
     JobKind,
+    JobMode,
     JobStatus,
+    ProviderName,
     quote,
 )
 from .runtime import reset_shared_service, shared_service, start_or_exit
@@ -90,7 +92,9 @@ __all__ = [
     "InvalidInput",
     "Job",
     "JobKind",
+    "JobMode",
     "JobStatus",
+    "ProviderName",
     "Role",
     "Spend",
     "TileAgent",

@@ -40,6 +40,7 @@ from .foundation.models import (
     ItemStatus,
     Job,
     JobKind,
+    ProviderName,
 )
 from .storage.cluster import ClusterLock, LockSpace, Replicas, process_owner
 from .storage.database import create_engine, is_sqlite
@@ -119,7 +120,7 @@ class AvatarService:
             self._started = True
         if resume:
             self.work.resume()
-            if seeded and self.providers.active().name == "builtin":
+            if seeded and self.providers.active().name == ProviderName.BUILTIN:
                 self.work.bulk.start()
         return self
 

@@ -5,7 +5,7 @@ Decisions for the Settings page, kept here so the page stays layout and these st
 
 from __future__ import annotations
 
-from avatar_core import DefaultsPlan, Spend
+from avatar_core import DefaultsPlan, ProviderName, Spend
 
 __all__ = ["CONFIRM_ABOVE_USD", "cost_text", "needs_confirmation", "spend_rows"]
 
@@ -18,7 +18,7 @@ _KIND_LABELS = {"avatar": "avatars", "emotion": "emotions", "default": "defaults
 
 def cost_text(plan: DefaultsPlan) -> str:
     """"about $3.51 at the list price of gemini-3.1-flash-image ($0.067 an image)" (text)."""
-    if plan.provider == "builtin":
+    if plan.provider == ProviderName.BUILTIN:
         return "free: the built-in renderer draws them"
     price = f"${plan.price_per_image_usd:.3f} an image"
     known = "" if plan.price_known else " (an unknown model: priced like the dearest one)"

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import math
 import re
-from enum import StrEnum
 from typing import Any
+
+from .stored_enums import StoredEnum
 
 __all__ = [
     "DELAY_MAX_S",
@@ -45,8 +46,9 @@ __all__ = [
 ]
 
 
-class FailureReason(StrEnum):
-    """Why a generation failed: the seven stable values other programs rely on."""
+class FailureReason(StoredEnum):
+    """Why a generation failed: the seven stable values other programs rely on. A stored
+    reason this version does not know is kept, and behaves as ``unknown``."""
 
     NOT_CONFIGURED = "not_configured"
     INVALID_INPUT = "invalid_input"
@@ -55,17 +57,6 @@ class FailureReason(StrEnum):
     TIMEOUT = "timeout"
     UPSTREAM_ERROR = "upstream_error"
     UNKNOWN = "unknown"
-
-    @classmethod
-    def _missing_(cls, value: object) -> FailureReason | None:
-        """A stored reason this version does not know is kept as it is (as google-genai's
-        enums keep an unknown value), and behaves as ``unknown``: reading never crashes."""
-        if not isinstance(value, str):
-            return None
-        member = str.__new__(cls, value)
-        member._name_ = value.upper()
-        member._value_ = value
-        return member
 
     @property
     def hint(self) -> str:

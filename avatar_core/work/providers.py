@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..foundation.config import PROVIDER_CHOICES, Settings
 from ..foundation.errors import BadRequest, FailureReason, GenerationError, InvalidInput
 from ..foundation.limits import API_KEY_MAX_CHARS
-from ..foundation.models import PICTURE, AvatarVersion
+from ..foundation.models import PICTURE, AvatarVersion, ProviderName
 from ..providers.base import BatchImageProvider, ImageProvider, PromptRefiner
 from ..providers.builtin import BuiltinProvider
 from ..providers.gemini import GeminiProvider
@@ -77,7 +77,8 @@ class Providers:
         when the built-in renderer draws (it has nothing to refine)."""
         provider = self.active_or_none()
         key = self.gemini_key()
-        if not self.settings.refine_prompt or provider is None or provider.name != "gemini":
+        if (not self.settings.refine_prompt or provider is None
+                or provider.name != ProviderName.GEMINI):
             return None
         if not key:
             return None
@@ -88,13 +89,14 @@ class Providers:
     def supports_batch(self) -> bool:
         """Whether the active provider has a batch API (Gemini's: half the price, in 24 h)."""
         provider = self.active_or_none()
-        return provider is not None and provider.name == "gemini" and bool(self.gemini_key())
+        return (provider is not None and provider.name == ProviderName.GEMINI
+                and bool(self.gemini_key()))
 
     def batches(self) -> BatchImageProvider:
         """The batch API of the active provider; only Gemini has one."""
         provider = self.active()
         key = self.gemini_key()
-        if provider.name != "gemini" or not key:
+        if provider.name != ProviderName.GEMINI or not key:
             raise BadRequest("Batch mode needs Gemini: the built-in renderer draws at once and "
                              "costs nothing anyway")
         return GeminiBatches(key, model=self.settings.gemini_model,
@@ -113,7 +115,7 @@ class Providers:
             provider = self.active()
         except GenerationError as exc:
             return f"none ({exc.reason.value})"
-        if provider.name != "gemini":
+        if provider.name != ProviderName.GEMINI:
             return f"{provider.name} ({provider.model})"
         known = self.model_in_use(look_up=False)
         return f"gemini ({known.model if known else 'auto: chosen on the first call'})"
