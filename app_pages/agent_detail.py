@@ -100,14 +100,14 @@ with info_col:
     if agent.description:
         st.markdown(plain(agent.description))
     current = service.current_version(name)
-    if current is not None:
+    if current is not None and unlocked:  # prompts are for editors (and demo mode)
         kind = "default avatar" if current.is_default else "custom avatar"
         st.markdown(f"**Identity prompt** ({kind}):")
         st.text(current.identity_prompt)
         if current.refined_prompt:
             st.markdown("**Refined prompt** (what the image model was given):")
             st.text(current.refined_prompt)
-    else:
+    elif current is None:
         st.caption("No avatar yet: generate one, or fill in defaults from Settings.")
 
     if not unlocked:
@@ -185,7 +185,8 @@ for version in versions:
     marker = "**current** · " if version.current else ""
     default = " · default" if version.is_default else ""
     text.markdown(f"{marker}#{version.id} · {when} UTC · {plain(version.provider)} "
-                  f"({plain(version.model)}){default}  \n{plain(version.identity_prompt)}")
+                  f"({plain(version.model)}){default}"
+                  + (f"  \n{plain(version.identity_prompt)}" if unlocked else ""))
     if not version.current and action.button("Restore", key=f"detail_restore_{version.id}",
                                              disabled=not unlocked):
         act(lambda v=version.id: service.restore(name, v), "detail_flash",

@@ -7,5 +7,6 @@ shared by the routes and the hot-avatar fast path (``hot``). Imports ``avatar_co
 """
 
 from .app import create_api
+from .mount import api_mount
 
-__all__ = ["create_api"]
+__all__ = ["api_mount", "create_api"]

@@ -22,6 +22,8 @@ from .foundation.errors import (
     Forbidden,
     GenerationError,
     InvalidInput,
+    NotFound,
+    TooManyAttempts,
     Unauthorized,
 )
 from .foundation.limits import (
@@ -50,12 +52,15 @@ from .foundation.models import (
     ProviderName,
     quote,
 )
+from .foundation.renditions import SIZE_MAX, SIZE_MIN, ImageFormat, negotiate
 from .runtime import reset_shared_service, shared_service, start_or_exit
 from .service import AvatarService
 from .work.agent_import import ImportResult
 from .work.budget import Spend
 from .work.bulk import DefaultsPlan
+from .work.fallbacks import FallbackKind
 from .work.providers import KEY_SAVED
+from .work.serving import Ask
 
 __all__ = [
     "AGENT_TYPES",
@@ -70,6 +75,8 @@ __all__ = [
     "PROMPT_MAX_CHARS",
     "PROVIDER_CHOICES",
     "ROW_STATUSES",
+    "SIZE_MAX",
+    "SIZE_MIN",
     "SUMMARY_MAX_CHARS",
     "TOKEN_NAME_MAX_CHARS",
     "WAIT_MAX_S",
@@ -77,6 +84,7 @@ __all__ = [
     "Activity",
     "ActivityFeed",
     "Agent",
+    "Ask",
     "AvatarError",
     "AvatarService",
     "AvatarVersion",
@@ -85,15 +93,18 @@ __all__ = [
     "Emotion",
     "EmotionSet",
     "FailureReason",
+    "FallbackKind",
     "Forbidden",
     "GenerationError",
     "ImageFile",
+    "ImageFormat",
     "ImportResult",
     "InvalidInput",
     "Job",
     "JobKind",
     "JobMode",
     "JobStatus",
+    "NotFound",
     "ProviderName",
     "Role",
     "Spend",
@@ -101,6 +112,7 @@ __all__ = [
     "Timeline",
     "TimelineRow",
     "TokenInfo",
+    "TooManyAttempts",
     "Unauthorized",
     "agent_label",
     "build_timeline",
@@ -108,6 +120,7 @@ __all__ = [
     "failures_text",
     "initials",
     "initials_color",
+    "negotiate",
     "quote",
     "reset_shared_service",
     "ring_color",

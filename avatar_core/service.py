@@ -59,6 +59,7 @@ from .work.generation import Generation
 from .work.job_control import JobControl
 from .work.locks import AgentLocks
 from .work.providers import Providers
+from .work.serving import ImageServing
 
 __all__ = ["GC_GRACE_S", "AvatarService"]
 
@@ -91,8 +92,9 @@ class AvatarService:
                                     None if self.single_node else Replicas(self.engine, self.owner))
         self.locks = AgentLocks(self.cluster)
         self.budget = Budget(self.engine, settings, saved)
+        self.serving = ImageServing(self.images, self.files, lambda: self.work.worker.kick())
         self.generation = Generation(self.providers, self.files, self.history, self.locks,
-                                     self.budget)
+                                     self.budget, self.serving)
         self.work = BackgroundWork(settings, self.agents, self.history, self.variants,
                                    self.jobs, self.files, self.generation, self.locks, self.owner)
         self.job_control = JobControl(self.jobs, self.work)  # list, cancel, paused

@@ -83,8 +83,11 @@ def reference_html(agent: Agent, version: AvatarVersion) -> str:
     """The full-quality reference image, small, linking to itself at full size."""
     link = escape(urls.reference_url(agent.name, version.reference_blob))
     alt = escape(f"{agent.display_name}, full-quality reference image")
-    return (f'<a href="{link}" target="_blank" rel="noopener"><img src="{link}" width="160" '
-            f'height="160" style="border-radius:8px" alt="{alt}"></a>')
+    raw = urls.reference_url(agent.name, version.reference_blob)
+    return (f'<a href="{link}" target="_blank" rel="noopener">'
+            f'<img src="{escape(urls.sized(raw, 160))}" srcset="{escape(urls.srcset(raw, 160))}"'
+            f' width="160" height="160" '
+            f'style="border-radius:8px" alt="{alt}"></a>')
 
 
 def api_base() -> str:

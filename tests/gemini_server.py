@@ -337,7 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        listed = stub.models.route(method, self.path)  # not counted in ``calls``
+        # not counted in ``calls``
+        listed = stub.models.route(method, self.path, headers.get("x-goog-api-key"))
         if listed is not None:
             return self._send_answer(listed)
         routed = stub.batches.route(method, self.path, headers, raw)

@@ -113,6 +113,7 @@ def test_demo_mode_refuses_every_write_and_says_how_to_configure(make_client, to
 def test_writes_need_a_valid_bearer_token(api):
     client, service = api
     service.agents.register("atlas")
+    service.tokens.failures.limit = 1000  # dozens of wrong tokens on purpose: no lock-out here
     for method, path, body in WRITES:
         for headers in ({}, bearer("wrong-token"), {"Authorization": f"Basic {ADMIN}"},
                         {"Authorization": "Bearer"}):
@@ -464,7 +465,7 @@ def test_prompt_validation_is_400_invalid_input(api):
 
 
 def test_emotions_shape_and_images(make_client):
-    client, _ = make_client(background=True)
+    client, service = make_client(background=True)
     register(client, "atlas")
     none_yet = client.get("/agents/atlas/avatar/emotions")
     assert none_yet.status_code == 200
@@ -487,6 +488,8 @@ def test_emotions_shape_and_images(make_client):
     assert ready == [e for e in EMOTIONS if e in ready]  # canonical order, plain strings
     assert body["failed"] == []
     emotion = ready[0]
+    # Shown first with a quick WebP, replaced by the searched one in the background: wait for it.
+    wait_until(lambda: service.work.idle() and not service.serving.rows.pending(), timeout=300)
     image = client.get(f"/agents/atlas/avatar/emotion/{emotion}")
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/webp"

@@ -347,7 +347,7 @@ def test_a_batch_waiting_for_the_budget_shows_as_paused(gemini, stub):
     wait_until(service.work.idle)
     job = service.job_control.get(job_id)
     assert job.status is JobStatus.PAUSED
-    assert "less than the next step's $0.06" in (job.paused_reason or "")
+    assert f"less than the next step's ${3 * HALF:.2f}" in (job.paused_reason or "")
 
 
 def test_a_batch_result_for_an_agent_that_got_a_custom_avatar_meanwhile_is_not_kept(gemini, stub):

@@ -34,7 +34,9 @@ def gemini(make_service: Callable[..., AvatarService]) -> Callable[..., AvatarSe
         values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": KEY,
                   "GOOGLE_GEMINI_BASE_URL": stub.url, "AVATARS_ADMIN_TOKEN": ADMIN,
                   "AVATARS_BATCH_POLL_S": "0.05", **options}
-        service = make_service(**values)
+        # Without background work no worker prices its next step (which reads the model list)
+        # behind the test's back.
+        service = make_service(resume=background, **values)
         if not background:
             service.work.shutdown()
         return service

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from avatar_api import create_api
 from avatar_core.domain.emotions import EMOTIONS
+from avatar_core.storage.migrations import MIGRATIONS
 from avatar_core.storage.s3_blobs import S3BlobStore
 from avatar_core.storage.schema import agents, avatar_versions, job_items
 from tests.gemini_server import GeminiStub
@@ -118,7 +119,7 @@ def test_replicas_starting_together_migrate_and_seed_once(make_service, tmp_path
         versions = conn.scalar(sa.select(sa.func.count()).select_from(
             sa.text("schema_migrations")))
         jobs = conn.scalar(sa.select(sa.func.count(sa.distinct(job_items.c.job_id))))
-    assert versions == 5 and jobs == 1  # migrated once; one bulk job for the demo faces
+    assert versions == len(MIGRATIONS) and jobs == 1  # migrated once; one bulk job for the faces
     wait_until(lambda: all(a.has_avatar for a in started[0].agents.list()), timeout=180)
 
 

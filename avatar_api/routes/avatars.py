@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from avatar_core import WAIT_MAX_S, AvatarService, AvatarVersion, InvalidInput, urls
+from avatar_core import (
+    WAIT_MAX_S,
+    AvatarService,
+    AvatarVersion,
+    FallbackKind,
+    InvalidInput,
+    NotFound,
+    urls,
+)
 
 from ..bodies import read_form, read_generate_body
 from ..caching import image_response, is_versioned
@@ -24,6 +32,7 @@ from ..models import (
     JobOut,
     PlanOut,
 )
+from ..negotiation import AskDep
 
 router = APIRouter(tags=["avatars"])
 
@@ -76,19 +85,33 @@ def generate_defaults(
 
 @router.get("/agents/{name}/avatar", response_class=Response,
             responses=image_answers("image/webp", 400, 404, 422))
-async def get_avatar(name: AgentName, request: Request, service: ServiceDep,
-                     v: str | None = None) -> Response:
+async def get_avatar(
+    name: AgentName, request: Request, service: ServiceDep, ask: AskDep, v: str | None = None,
+    fallback: Annotated[FallbackKind | None, Query(
+        description="For an agent without an avatar: its initials or the built-in robot "
+                    "instead of 404 (X-Avatar-Fallback says which)")] = None,
+) -> Response:
     # Hot images are answered by HotAvatars before routing; this is the cold path.
-    image = await run_in_threadpool(service.images.avatar, name)
-    return image_response(request, image, versioned=is_versioned(image, v))
+    try:
+        image = await run_in_threadpool(service.serving.avatar, name, ask)
+    except NotFound:
+        if fallback is None:
+            raise  # an unknown agent stays 404 below too: the fallback asks for the agent
+        image = await run_in_threadpool(service.serving.fallback, name, fallback, ask)
+        return image_response(request, image, versioned=False, vary=ask.negotiated,
+                              fallback=fallback)
+    return image_response(request, image, versioned=is_versioned(image, v), vary=ask.negotiated)
 
 
 @router.get("/agents/{name}/avatar/reference", response_class=Response,
             responses=image_answers("image/png", 400, 404, 422))
-def get_reference(name: AgentName, request: Request, service: ServiceDep,
+def get_reference(name: AgentName, request: Request, service: ServiceDep, ask: AskDep,
                   v: str | None = None) -> Response:
-    image = service.images.reference(name)
-    return image_response(request, image, versioned=is_versioned(image, v))
+    """The full-quality PNG; with ``?size=`` or ``?format=``, a rendition of it."""
+    plain = "size" not in request.query_params and "format" not in request.query_params
+    image = service.serving.reference(name, None if plain else ask)
+    return image_response(request, image, versioned=is_versioned(image, v),
+                          vary=not plain and ask.negotiated)
 
 
 @router.post("/agents/{name}/avatar/generate", openapi_extra=_GENERATE_BODY,

@@ -9,6 +9,7 @@ from ..caching import image_response
 from ..deps import AgentName, ServiceDep
 from ..error_statuses import errors, image_answers
 from ..models import EmotionsOut
+from ..negotiation import AskDep
 
 router = APIRouter(tags=["emotions"])
 
@@ -22,6 +23,7 @@ def get_emotions(name: AgentName, service: ServiceDep) -> EmotionsOut:
 @router.get("/agents/{name}/avatar/emotion/{emotion}", response_class=Response,
             responses=image_answers("image/webp", 400, 404, 422))
 def get_emotion(name: AgentName, emotion: str, request: Request, service: ServiceDep,
-                k: str | None = None) -> Response:
-    image = service.images.emotion(name, emotion)
-    return image_response(request, image, versioned=k is not None and k == image.key)
+                ask: AskDep, k: str | None = None) -> Response:
+    image = service.serving.emotion(name, emotion, ask)
+    return image_response(request, image, versioned=k is not None and k == image.key,
+                          vary=ask.negotiated)

@@ -9,6 +9,7 @@ from ..caching import image_response, is_versioned
 from ..deps import AgentName, Editor, MaybeEditor, RowId, ServiceDep
 from ..error_statuses import errors, image_answers
 from ..models import GenerationOut, VersionOut
+from ..negotiation import AskDep
 
 router = APIRouter(tags=["avatars"])
 
@@ -23,9 +24,9 @@ def versions(name: AgentName, service: ServiceDep, role: MaybeEditor) -> list[Ve
 @router.get("/agents/{name}/avatar/versions/{version_id}/image", response_class=Response,
             responses=image_answers("image/webp", 400, 404, 422))
 def version_image(name: AgentName, version_id: RowId, request: Request, service: ServiceDep,
-                  v: str | None = None) -> Response:
-    image = service.version_image(name, version_id)
-    return image_response(request, image, versioned=is_versioned(image, v))
+                  ask: AskDep, v: str | None = None) -> Response:
+    image = service.serving.version_image(name, version_id, ask)
+    return image_response(request, image, versioned=is_versioned(image, v), vary=ask.negotiated)
 
 
 @router.post("/agents/{name}/avatar/versions/{version_id}/restore", response_model=GenerationOut,

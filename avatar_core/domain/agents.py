@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from ..foundation.clock import utcnow
 from ..foundation.errors import BadRequest, Conflict, NotFound
@@ -67,11 +68,15 @@ class Agents:
                  is_system: bool = False) -> Agent:
         validate_name(name)
         fields = checked_fields(display_name or name, type, description, avatar_prompt)
-        with self.engine.begin() as conn:
-            if conn.scalar(sa.select(agents.c.id).where(agents.c.name == name)) is not None:
-                raise Conflict(f"An agent named {name!r} already exists")
-            conn.execute(agents.insert().values(name=name, is_system=bool(is_system),
-                                                created_at=utcnow(), **fields))
+        taken = Conflict(f"An agent named {name!r} already exists")
+        try:
+            with self.engine.begin() as conn:
+                if conn.scalar(sa.select(agents.c.id).where(agents.c.name == name)) is not None:
+                    raise taken
+                conn.execute(agents.insert().values(name=name, is_system=bool(is_system),
+                                                    created_at=utcnow(), **fields))
+        except IntegrityError:  # registered at the same moment by another request
+            raise taken from None
         return self.get(name)
 
     def update(self, name: str, *, new_name: str | None = None,
@@ -89,12 +94,16 @@ class Agents:
         )
         if is_system is not None:
             fields["is_system"] = bool(is_system)
-        with self.engine.begin() as conn:
-            if target != current.name and conn.scalar(
-                    sa.select(agents.c.id).where(agents.c.name == target)) is not None:
-                raise Conflict(f"An agent named {target!r} already exists")
-            conn.execute(agents.update().where(agents.c.id == current.id)
-                         .values(name=target, **fields))
+        taken = Conflict(f"An agent named {target!r} already exists")
+        try:
+            with self.engine.begin() as conn:
+                if target != current.name and conn.scalar(
+                        sa.select(agents.c.id).where(agents.c.name == target)) is not None:
+                    raise taken
+                conn.execute(agents.update().where(agents.c.id == current.id)
+                             .values(name=target, **fields))
+        except IntegrityError:  # the new name was taken at the same moment
+            raise taken from None
         self.on_change()
         return self.get(target)
 

@@ -7,6 +7,7 @@ Hierarchy::
     ├── Conflict                409 (name taken, generation already running)
     ├── Unauthorized            401 (no or unknown bearer token; API writes in demo mode)
     ├── Forbidden               403 (editor token on an admin endpoint)
+    ├── TooManyAttempts         429 (a burst of failed token checks from one client address)
     ├── BadRequest              400 (malformed request that is not a generation input)
     ├── Unavailable             503 (the object store is missing, unreachable or refuses us)
     └── GenerationError         a failed generation; status and hint follow its FailureReason
@@ -36,6 +37,7 @@ __all__ = [
     "GenerationError",
     "InvalidInput",
     "NotFound",
+    "TooManyAttempts",
     "Unauthorized",
     "Unavailable",
     "bounded_delay",
@@ -129,6 +131,16 @@ class Forbidden(AvatarError):
     """Valid credentials, but not enough rights."""
 
     status = 403
+
+
+class TooManyAttempts(AvatarError):
+    """Too many failed token checks from one client address: wait ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class BadRequest(AvatarError):

@@ -21,8 +21,9 @@ libwebp allocates the whole canvas as soon as its decoder is created.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from PIL import (
     GifImagePlugin,
@@ -43,11 +44,12 @@ from .image_formats import (
     unaccepted_message,
     webp_canvas_size,
 )
-from .limits import MAX_PIXELS, MAX_UPLOAD_BYTES
-from .webp import DISPLAY_TARGET_SSIM, Effort, EffortName, encode_at_target
+from .limits import INLINE_IMAGE_MAX_BYTES, MAX_PIXELS, MAX_UPLOAD_BYTES, REFERENCE_MAX_SIDE
+from .webp import DISPLAY_TARGET_SSIM, Effort, EffortName, encode_at_target, encode_webp
 
 __all__ = [
     "ACCEPTED_MIME_TYPES",
+    "DECODE_SLOTS",
     "DISPLAY_MAX_SIDE",
     "DISPLAY_TARGET_SSIM",
     "MAX_PIXELS",
@@ -56,10 +58,14 @@ __all__ = [
     "PROVIDER_MAX_PIXELS",
     "Effort",
     "decode_provider_image",
+    "decode_stored",
     "image_size",
+    "inline_reference",
     "palette",
     "preview_png",
     "provider_outputs",
+    "provider_reference",
+    "quick_display_webp",
     "sniff_mime",
     "to_display_webp",
     "validate_upload",
@@ -85,6 +91,12 @@ _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
     "image/webp": WebPImagePlugin.WebPImageFile,
 }
 
+LARGE_DECODE_PIXELS = 4_000_000
+DECODE_SLOTS = threading.BoundedSemaphore(2)
+"""Decodes of images over ``LARGE_DECODE_PIXELS`` run at most two at a time: a 40 MP photo
+takes 160 MB decoded, and nothing else bounds how many uploads arrive at once."""
+QUICK_QUALITY, QUICK_METHOD = 80, 2
+
 _ALPHA_FLOOR = 64
 """Pixels more transparent than this (0–255) do not count towards the palette."""
 
@@ -92,16 +104,38 @@ _PALETTE_SAMPLE_SIDE = 64
 
 
 def validate_upload(
-    data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS
+    data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS,
+    max_side: int = REFERENCE_MAX_SIDE,
 ) -> bytes:
     """Decode an uploaded image for real and return it as normalised PNG bytes.
 
     Accepts PNG, JPEG (CMYK too), WebP and GIF (the first frame of an animation), whatever
     their bit depth, palette or transparency; the result is an upright 8-bit RGB or RGBA PNG
-    with no metadata. Anything else raises ``InvalidInput`` with a message saying what is wrong.
+    with no metadata, at most ``max_side`` on its longest side (a phone photo is scaled down
+    at intake, so it is stored, sent inline and served at that size). Anything else raises
+    ``InvalidInput`` with a message saying what is wrong.
     """
-    image = _decode(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    image = _decode(data, max_bytes=max_bytes, max_pixels=max_pixels, max_side=max_side)
     return _encode_png(image)
+
+
+def inline_reference(data: bytes) -> bytes:
+    """A reference image as it may travel inline to the provider: at most
+    ``REFERENCE_MAX_SIDE`` and ``INLINE_IMAGE_MAX_BYTES`` (lossy WebP when a PNG is over it).
+    Images already within both go byte for byte (references stored before intake scaling
+    did not)."""
+    with _open_lazily(data, max_pixels=PROVIDER_MAX_PIXELS) as image:
+        fits = max(image.size) <= REFERENCE_MAX_SIDE
+    if fits and len(data) <= INLINE_IMAGE_MAX_BYTES:
+        return data
+    decoded = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS,
+                      max_side=REFERENCE_MAX_SIDE)
+    png = _encode_png(decoded)
+    if len(png) <= INLINE_IMAGE_MAX_BYTES:
+        return png
+    out = io.BytesIO()
+    decoded.save(out, format="WEBP", quality=90)
+    return out.getvalue()
 
 
 def decode_provider_image(data: bytes) -> bytes:
@@ -129,6 +163,27 @@ def provider_outputs(
     as_is = data.startswith(b"\x89PNG\r\n\x1a\n") and image.mode in ("RGB", "RGBA")
     reference = data if as_is else _encode_png(image)
     return reference, _encode_webp(image.copy(), max_side, Effort(effort))
+
+
+def provider_reference(data: bytes) -> tuple[bytes, Image.Image]:
+    """(reference PNG, decoded image) of a provider's answer, with no WebP encode: what is kept
+    the moment a provider delivers (its 8-bit PNG byte for byte)."""
+    image = _decode_provider(data)
+    as_is = data.startswith(b"\x89PNG\r\n\x1a\n") and image.mode in ("RGB", "RGBA")
+    return (data if as_is else _encode_png(image)), image
+
+
+def quick_display_webp(image: Image.Image, max_side: int = DISPLAY_MAX_SIDE) -> bytes:
+    """A display WebP in one encode (no search): shown at once, replaced by the searched one
+    in the background. Quality 80 meets the SSIM target on every image ``bench/webp.py`` has."""
+    image = image.copy()
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return encode_webp(image, QUICK_QUALITY, QUICK_METHOD)
+
+
+def decode_stored(data: bytes) -> Image.Image:
+    """One of our own stored images, decoded (with the same caps as a provider's)."""
+    return _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
 
 
 def to_display_webp(
@@ -219,15 +274,17 @@ def preview_png(data: bytes, max_side: int = 320) -> bytes:
 # --- decoding -------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
-    """Validate and fully decode ``data`` into an upright RGB or RGBA image with no metadata."""
+def _decode(data: bytes, *, max_bytes: int, max_pixels: int,
+            max_side: int | None = None) -> Image.Image:
+    """Validate and fully decode ``data`` into an upright RGB or RGBA image with no metadata
+    (shrunk to ``max_side`` while its decode slot is held, when given)."""
     if not data:
         raise InvalidInput("The file is empty")
     if len(data) > max_bytes:
         raise InvalidInput(
             f"The file is {_megabytes(len(data))} MB; the limit is {_megabytes(max_bytes)} MB"
         )
-    with _open_lazily(data, max_pixels=max_pixels) as image:
+    with _open_lazily(data, max_pixels=max_pixels) as image, _decode_slot(image.size):
         try:
             image.load()  # GIF, APNG and animated WebP load their first frame
             upright = ImageOps.exif_transpose(image)
@@ -237,7 +294,14 @@ def _decode(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
             raise InvalidInput(
                 "The image is truncated or corrupt and could not be decoded"
             ) from exc
-    return _normalise(upright)
+        normal = _normalise(upright)
+        if max_side is not None and max(normal.size) > max_side:
+            normal.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        return normal
+
+
+def _decode_slot(size: tuple[int, int]) -> threading.BoundedSemaphore | nullcontext[None]:
+    return DECODE_SLOTS if size[0] * size[1] > LARGE_DECODE_PIXELS else nullcontext()
 
 
 @contextmanager

@@ -149,12 +149,19 @@ class ItemStatus(StrEnum):
 
 @dataclass(frozen=True)
 class ImageFile:
-    """Bytes to serve plus the digest that names them (ETag); ``key``, an emotion's stable key."""
+    """Bytes to serve plus the digest that names them (ETag); ``key``, an emotion's stable key.
+
+    ``version`` is the digest a versioned URL names when these bytes are a rendition of the
+    display image (None: this digest); a ``provisional`` answer stands in for one not made yet,
+    so it is never cached for good.
+    """
 
     data: bytes
     digest: str
     media_type: str
     key: str | None = None
+    version: str | None = None
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,6 +221,7 @@ class EmotionSet:
     failed: list[dict[str, str]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     blobs: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # each variant's reference blob
     unavailable: str | None = None  # why this avatar has no variants at all, if it has none
 
 

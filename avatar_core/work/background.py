@@ -26,6 +26,7 @@ from .generation import Generation
 from .limiter import AdaptiveLimiter, Limiter
 from .locks import AgentLocks
 from .queue import Worker
+from .renditions import RenditionWork
 from .retry import BACKGROUND
 
 __all__ = ["BackgroundWork"]
@@ -54,7 +55,10 @@ class BackgroundWork:
         self.batch = BatchDefaults(jobs, agents, self.bulk, generation, locks,
                                    generation.providers.batches, settings.batch_poll_s,
                                    self.worker.stopping)
-        self.worker.sources = [self.batch, self.bulk, self.emotions]  # faces before expressions
+        renditions = RenditionWork(generation.serving.rows, files, variants, generation.serving,
+                                   self.worker.stopping)
+        # faces before expressions; renditions only when nothing else runs
+        self.worker.sources = [self.batch, self.bulk, self.emotions, renditions]
 
     def resume(self) -> None:
         """Carry on unfinished work: pending emotions, transient failures, open bulk jobs."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,6 +30,7 @@ from .budget import Budget, BudgetSpent
 from .locks import AgentLocks
 from .providers import Providers
 from .retry import INTERACTIVE, RetryPolicy, Stopped, call_with_retry
+from .serving import ImageServing
 
 __all__ = ["Generation", "Produced", "Runner"]
 
@@ -48,8 +50,9 @@ class Generation:
     """Builds requests, calls providers under a retry policy and records what they drew."""
 
     def __init__(self, providers: Providers, files: ImageFiles, versions: AvatarVersions,
-                 locks: AgentLocks, budget: Budget) -> None:
+                 locks: AgentLocks, budget: Budget, serving: ImageServing) -> None:
         self.providers = providers
+        self.serving = serving
         self.budget = budget
         self.files = files
         self.versions = versions
@@ -141,19 +144,27 @@ class Generation:
         Background work (a ``run`` given: it holds a limiter slot) encodes the display WebP with
         libwebp's slowest, smallest method; a person waiting gets the faster one.
         """
+        image = self.call(provider, request, policy, run, kind, stopping)
+        return self.checked(image, background=run is not None)
+
+    def call(self, provider: ImageProvider, request: ImageRequest, policy: RetryPolicy,
+             run: Runner | None = None, kind: CallKind = CallKind.AVATAR,
+             stopping: threading.Event | None = None) -> GeneratedImage:
+        """One paid provider answer, under the retry policy (``run`` holds a limiter slot)."""
         cost = self.price(provider)
+        started = time.monotonic()
 
         def paid() -> GeneratedImage:
+            left = policy.total_s - (time.monotonic() - started)  # no call outlives the deadline
             with self.budget.spending(kind, provider.name, provider.model, cost):
-                return provider.generate(request)
+                return provider.generate(replace(request, deadline_s=max(1.0, left)))
 
         def attempt() -> GeneratedImage:
             if stopping is not None and stopping.is_set():
                 raise Stopped()  # shutting down: no new attempt, the item stays pending
             return paid() if run is None else run(paid)
 
-        image = call_with_retry(attempt, policy)
-        return self.checked(image, background=run is not None)
+        return call_with_retry(attempt, policy)
 
     @staticmethod
     def checked(image: GeneratedImage, *, background: bool) -> Produced:
@@ -186,4 +197,5 @@ class Generation:
                 # e.g. the agent was deleted while we generated: leave no orphan blobs behind
                 files.delete_unreferenced(n for n in names.values() if n)
                 raise
+        self.serving.plan(names["reference_blob"], produced.reference, polish=False)
         return self.versions.get(agent_id, version_id)

@@ -64,7 +64,7 @@ class Providers:
         if not key:
             raise GenerationError(FailureReason.NOT_CONFIGURED,
                                   "This avatar was made with Gemini but no API key is configured")
-        return self.gemini(key)
+        return self.gemini(key, model=version.model or None)  # the model its keys name
 
     def active_or_none(self) -> ImageProvider | None:
         try:
@@ -103,8 +103,8 @@ class Providers:
                              timeout_s=self.settings.gemini_timeout_s,
                              base_url=self.settings.gemini_base_url)
 
-    def gemini(self, key: str) -> ImageProvider:
-        return GeminiProvider(key, model=self.settings.gemini_model,
+    def gemini(self, key: str, model: str | None = None) -> ImageProvider:
+        return GeminiProvider(key, model=model or self.settings.gemini_model,
                               timeout_s=self.settings.gemini_timeout_s,
                               base_url=self.settings.gemini_base_url)
 

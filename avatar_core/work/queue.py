@@ -34,6 +34,8 @@ class Task:
     table: sa.Table
     key: dict[str, Any]
     run: Callable[[], None] = field(compare=False)
+    idle_only: bool = field(default=False, compare=False)
+    """Work nobody waits for (renditions): claimed only while no other task runs here."""
 
 
 class WorkSource(Protocol):
@@ -60,7 +62,11 @@ class Worker:
         self._running: dict[int, Task] = {}
         self._dirty = True  # something may be claimable: look before calling it idle
         self._idle = False
-        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="avatar-work")
+        # Idle-only work (renditions) has threads of its own, so it never takes the room of
+        # work that turns up while it runs.
+        self.idle_threads = max(1, self.threads // 2)
+        self._pool = ThreadPoolExecutor(max_workers=self.threads + self.idle_threads,
+                                        thread_name_prefix="avatar-work")
         self._threads = [threading.Thread(target=self._dispatch, name="avatar-dispatch",
                                           daemon=True),
                          threading.Thread(target=self._heartbeat, name="avatar-heartbeat",
@@ -78,9 +84,11 @@ class Worker:
             self._cond.notify_all()
 
     def idle(self) -> bool:
-        """True when nothing runs here and the last look found nothing to claim."""
+        """True when nothing runs here and the last look found nothing to claim (idle-only
+        work, e.g. renditions, does not count: nobody waits for it)."""
         with self._cond:
-            return self._idle and not self._dirty and not self._running
+            return (self._idle and not self._dirty
+                    and all(task.idle_only for task in self._running.values()))
 
     def stop(self, wait: bool = False) -> None:
         """Stop claiming; running tasks see ``stopping`` and leave their rows pending."""
@@ -102,23 +110,34 @@ class Worker:
                 log.exception("Claiming background work failed; retrying")
                 claimed = False
             with self._cond:
-                if not claimed and not self._dirty and not self._running:
+                urgent = any(not task.idle_only for task in self._running.values())
+                if not claimed and not self._dirty and not urgent:
                     self._idle = True
                 if not self._dirty and not self.stopping.is_set():
                     self._cond.wait(timeout=self.poll_s)
 
     def _claim_round(self) -> bool:
+        """Claim what there is room for; True when anything but idle-only work was claimed."""
         claimed = False
         if not self.may_claim():
             return False
         for source in self.sources:
             with self._cond:
-                free = self.threads - len(self._running)
-            if free <= 0 or self.stopping.is_set():
+                urgent = sum(not task.idle_only for task in self._running.values())
+                idle = len(self._running) - urgent
+            if self.stopping.is_set():
                 break
+            if getattr(source, "idle_only", False):
+                if urgent:
+                    continue  # nobody waits for it: only while nothing else runs
+                free = self.idle_threads - idle
+            else:
+                free = self.threads - urgent
+            if free <= 0:
+                continue
             for task in source.claim(self.owner, self.lease_s, free):
                 self._submit(task)
-                claimed = True
+                claimed = claimed or not task.idle_only
         return claimed
 
     def _submit(self, task: Task) -> None:

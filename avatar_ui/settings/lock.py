@@ -27,7 +27,7 @@ def admin_lock(service: AvatarService) -> bool:
                         "(`AVATARS_ADMIN_TOKEN`) to unlock them for this session.")
             token = st.text_input("Admin token", type="password", key="settings_unlock_token")
             if st.form_submit_button("Unlock"):
-                if unlock_admin(token):
+                if (refusal := unlock_admin(token)) is None:
                     st.rerun()
-                st.error("That is not the admin token.")
+                st.error(refusal)
     return admin_unlocked()

@@ -198,8 +198,9 @@ def test_saved_key_is_never_rendered(stub: GeminiStub, monkeypatch: pytest.Monke
     at.button(key="settings_key_test").click().run()
     assert "works" in at.success[0].value
     assert SECRET_KEY not in texts(at)
-    assert stub.requests[-1].api_key == SECRET_KEY
-    stub.push("error", status=403, message="API key not valid. Please pass a valid API key.")
+    assert stub.models.api_keys[-1] == SECRET_KEY and stub.calls == 0  # models.get, free
+    stub.models.fail_next(403, "PERMISSION_DENIED",
+                          "API key not valid. Please pass a valid API key.")
     at.button(key="settings_key_test").click().run()
     assert "not_configured" in unescaped(at.error[0].value)
     assert SECRET_KEY not in texts(at) and SECRET_KEY not in unescaped(at.error[0].value)
