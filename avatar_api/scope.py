@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.types import Scope
 
-__all__ = ["avatar_name", "header", "relative_path"]
+__all__ = ["avatar_name", "client", "header", "relative_path"]
 
 _AVATAR = re.compile(r"/agents/([^/]+)/avatar")
 
@@ -26,6 +26,12 @@ def header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def client(scope: Scope) -> str:
+    """The address the request came from (``unknown`` when the server does not say)."""
+    peer: Any = scope.get("client")
+    return str(peer[0]) if peer else "unknown"
 
 
 def avatar_name(path: str) -> str | None:
