@@ -62,7 +62,7 @@ def run_job(agents: int, latency: float, quota: int, concurrency: int,
                   for n in range(helpers)]
         try:
             for i in range(agents):
-                service.register_agent(f"agent-{i:03d}", f"Agent {i}", "other")
+                service.agents.register(f"agent-{i:03d}", f"Agent {i}", "other")
             started = time.perf_counter()
             job = service.generate_defaults(wait=True)
             if emotions:

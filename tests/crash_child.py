@@ -36,8 +36,8 @@ def main() -> None:
     if mode == "write":
         names = [f"agent-{i}" for i in range(3)]
         for name in names:
-            if name not in {a.name for a in service.list_agents()}:
-                service.register_agent(name)
+            if name not in {a.name for a in service.agents.list()}:
+                service.agents.register(name)
         print("ready", flush=True)
         round_ = 0
         while True:
@@ -49,7 +49,7 @@ def main() -> None:
             round_ += 1
     if mode == "bulk":
         for i in range(12):
-            service.register_agent(f"bulk-{i:02d}", type="other")
+            service.agents.register(f"bulk-{i:02d}", type="other")
         service.generate_defaults()
     elif mode == "batch":
         known = {a.name for a in service.list_agents()}
@@ -58,7 +58,7 @@ def main() -> None:
                 service.register_agent(name)
         service.generate_defaults(batch=True)
     elif mode == "emotions":
-        service.register_agent("moody")
+        service.agents.register("moody")
         service.generate("moody", "a robot with many moods")
     print("ready", flush=True)
     while True:

@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 from avatar_api import create_api
 from avatar_core.domain.jobs import CANCELLED_MESSAGE
 from avatar_core.storage.schema import job_items
-from tests.conftest import ADMIN, wait_until
+from tests.conftest import ADMIN
+from tests.helpers import wait_until
 
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 KEY = "AIzaSyTEST-jobs-0123456789abcdefghijklmn"
@@ -21,7 +22,7 @@ KEY = "AIzaSyTEST-jobs-0123456789abcdefghijklmn"
 
 def agents_named(service, *names: str) -> None:
     for name in names:
-        service.register_agent(name, name.title(), "code-assistant")
+        service.agents.register(name, name.title(), "code-assistant")
 
 
 def test_a_finished_jobs_get_carries_the_same_agents_as_the_wait_summary(make_client,
@@ -74,15 +75,15 @@ def test_cancel_skips_open_items_and_keeps_the_one_being_drawn(make_service, stu
     cancelled = client.post(f"/jobs/{started['id']}/cancel", headers=AUTH)
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
-    wait_until(lambda: service.job(started["id"]).done == 4, timeout=120)
+    wait_until(lambda: service.job_control.get(started["id"]).done == 4, timeout=120)
 
     job = client.get(f"/jobs/{started['id']}", headers=AUTH).json()
     assert (job["status"], job["generated"], job["skipped"], job["failed"]) == (
         "cancelled", 1, 3, 0)
     assert job["agents"] == ["atlas"]
     assert job["summary"].startswith("Cancelled. Generated 1")
-    assert service.get_agent("atlas").is_default_avatar  # paid for, so kept
-    assert not any(service.get_agent(n).has_avatar for n in ("nova", "orion", "vega"))
+    assert service.agents.get("atlas").is_default_avatar  # paid for, so kept
+    assert not any(service.agents.get(n).has_avatar for n in ("nova", "orion", "vega"))
     faces = [r for r in stub.requests if "image" in r.model and not r.parts[0].get("inlineData")]
     assert len(faces) == 1  # no face was drawn after the cancel
     with service.engine.connect() as conn:  # the skipped items say why

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from ..foundation.clock import utcnow
 from ..foundation.errors import Conflict, NotFound
 from ..foundation.limits import MESSAGE_MAX_CHARS
-from ..foundation.models import ItemStatus, Job, JobError, JobKind, JobStatus
+from ..foundation.models import ItemStatus, Job, JobError, JobKind, JobMode, JobStatus
 from ..storage.database import inserted_id
 from ..storage.leases import PARKED, claim, unclaimed
 from ..storage.schema import job_items, jobs
@@ -28,7 +28,7 @@ __all__ = ["BATCH", "CANCELLED_MESSAGE", "ClaimedItem", "Jobs", "failures_by_rea
            "failures_text", "job_summary"]
 
 OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
-BATCH = "batch"
+BATCH = JobMode.BATCH.value  # stored in jobs.mode; NULL there means JobMode.CALLS
 CANCELLED_MESSAGE = "the job was cancelled before this item started"
 
 
@@ -265,7 +265,8 @@ class Jobs:
         counts = Counter(ItemStatus(item.status) for item in items)
         errors = [JobError(i.agent_name, i.reason or "unknown", i.message or "")
                   for i in items if i.status == ItemStatus.FAILED]
-        job = Job(id=row.id, kind=JobKind(row.kind), status=JobStatus(row.status), mode=row.mode,
+        job = Job(id=row.id, kind=JobKind(row.kind), status=JobStatus(row.status),
+                  mode=JobMode(row.mode or JobMode.CALLS),
                   total=len(items), done=len(items) - counts[ItemStatus.PENDING],
                   failed=counts[ItemStatus.FAILED], skipped=counts[ItemStatus.SKIPPED],
                   errors=errors, summary=row.summary or "", created_at=row.created_at,

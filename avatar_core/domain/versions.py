@@ -6,6 +6,7 @@ version; restoring is pointing back at an older one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,10 @@ from ..storage.leases import Lease
 from ..storage.schema import agents, avatar_versions
 
 __all__ = ["AvatarVersions", "NewVersion"]
+
+
+def _nothing() -> None:
+    """No one listens yet."""
 
 
 @dataclass(frozen=True)
@@ -44,14 +49,19 @@ class AvatarVersions:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.on_change: Callable[[], None] = _nothing
+        """Called after every committed change of which image an agent shows (``CurrentImages``
+        listens: its hot images are kept by agent name)."""
 
     def add_current(self, agent_id: int, new: NewVersion, lease: Lease | None = None) -> int:
         """Record ``new`` and make it current; ``NotFound`` if the agent is gone meanwhile,
         ``LeaseLost`` (nothing written) if ``lease`` is no longer ours."""
         try:
-            return self._add_current(agent_id, new, lease)
+            version_id = self._add_current(agent_id, new, lease)
         except sa.exc.IntegrityError:  # deleted between our check and the insert
             raise NotFound("Agent not found") from None
+        self.on_change()
+        return version_id
 
     def _add_current(self, agent_id: int, new: NewVersion, lease: Lease | None) -> int:
         with self.engine.begin() as conn:
@@ -108,6 +118,7 @@ class AvatarVersions:
                 raise NotFound("Version not found")
             conn.execute(agents.update().where(agents.c.id == agent_id)
                          .values(current_version_id=version_id))
+        self.on_change()
 
     def default_fingerprint(self, version_id: int) -> str | None:
         with self.engine.connect() as conn:

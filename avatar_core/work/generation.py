@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..domain.current_images import CurrentImages
 from ..domain.defaults import DefaultTarget
 from ..domain.versions import AvatarVersions, NewVersion
 from ..foundation import imaging
@@ -30,7 +29,7 @@ from ..storage.images import ImageFiles
 from ..storage.leases import Lease, LeaseLost
 from .budget import Budget, BudgetSpent
 from .locks import AgentLocks
-from .providers import ProviderChoice
+from .providers import Providers
 from .retry import INTERACTIVE, RetryPolicy, Stopped, call_with_retry
 from .serving import ImageServing
 
@@ -51,15 +50,13 @@ class Produced:
 class Generation:
     """Builds requests, calls providers under a retry policy and records what they drew."""
 
-    def __init__(self, providers: ProviderChoice, files: ImageFiles, versions: AvatarVersions,
-                 images: CurrentImages, locks: AgentLocks, budget: Budget,
-                 serving: ImageServing) -> None:
+    def __init__(self, providers: Providers, files: ImageFiles, versions: AvatarVersions,
+                 locks: AgentLocks, budget: Budget, serving: ImageServing) -> None:
         self.providers = providers
         self.serving = serving
         self.budget = budget
         self.files = files
         self.versions = versions
-        self.images = images
         self.locks = locks
 
     def generate(self, agent: Agent, identity_prompt: str, reference: bytes | None = None, *,
@@ -206,6 +203,5 @@ class Generation:
                 # e.g. the agent was deleted while we generated: leave no orphan blobs behind
                 files.delete_unreferenced(n for n in names.values() if n)
                 raise
-        self.images.changed()
         self.serving.plan(names["reference_blob"], produced.reference, polish=False)
         return self.versions.get(agent_id, version_id)

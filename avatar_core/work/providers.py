@@ -15,7 +15,7 @@ import logging
 from ..foundation.config import PROVIDER_CHOICES, Settings
 from ..foundation.errors import BadRequest, FailureReason, GenerationError, InvalidInput
 from ..foundation.limits import API_KEY_MAX_CHARS
-from ..foundation.models import PICTURE, AvatarVersion
+from ..foundation.models import PICTURE, AvatarVersion, ProviderName
 from ..providers.base import BatchImageProvider, ImageProvider, PromptRefiner
 from ..providers.builtin import BuiltinProvider
 from ..providers.gemini import GeminiProvider
@@ -26,7 +26,7 @@ from ..storage.saved_settings import SavedSettings
 from ..storage.secret_box import SecretBox, SecretUnreadable, is_sealed
 from .retry import INTERACTIVE, call_with_retry
 
-__all__ = ["KEY_SAVED", "ProviderChoice"]
+__all__ = ["KEY_SAVED", "Providers"]
 
 log = logging.getLogger("avatar_core")
 
@@ -35,7 +35,7 @@ _SAVED_KEY = "gemini_api_key"
 _SAVED_PROVIDER = "provider"
 
 
-class ProviderChoice:
+class Providers:
     """Resolves the provider for each generation from the settings and what Settings saved."""
 
     def __init__(self, settings: Settings, saved: SavedSettings, box: SecretBox) -> None:
@@ -87,7 +87,8 @@ class ProviderChoice:
         when the built-in renderer draws (it has nothing to refine)."""
         provider = self.active_or_none()
         key = self.gemini_key()
-        if not self.settings.refine_prompt or provider is None or provider.name != "gemini":
+        if (not self.settings.refine_prompt or provider is None
+                or provider.name != ProviderName.GEMINI):
             return None
         if not key:
             return None
@@ -95,11 +96,17 @@ class ProviderChoice:
                                    timeout_s=self.settings.gemini_timeout_s,
                                    base_url=self.settings.gemini_base_url)
 
+    def supports_batch(self) -> bool:
+        """Whether the active provider has a batch API (Gemini's: half the price, in 24 h)."""
+        provider = self.active_or_none()
+        return (provider is not None and provider.name == ProviderName.GEMINI
+                and bool(self.gemini_key()))
+
     def batches(self) -> BatchImageProvider:
         """The batch API of the active provider; only Gemini has one."""
         provider = self.active()
         key = self.gemini_key()
-        if provider.name != "gemini" or not key:
+        if provider.name != ProviderName.GEMINI or not key:
             raise BadRequest("Batch mode needs Gemini: the built-in renderer draws at once and "
                              "costs nothing anyway")
         return GeminiBatches(key, model=self.settings.gemini_model,
@@ -118,7 +125,7 @@ class ProviderChoice:
             provider = self.active()
         except GenerationError as exc:
             return f"none ({exc.reason.value})"
-        if provider.name != "gemini":
+        if provider.name != ProviderName.GEMINI:
             return f"{provider.name} ({provider.model})"
         known = self.model_in_use(look_up=False)
         return f"gemini ({known.model if known else 'auto: chosen on the first call'})"

@@ -1,9 +1,8 @@
-"""The answers of the API as pydantic models, declared in the OpenAPI document.
+"""The answers of the API: one pydantic model per shape (DESIGN.md's contract).
 
-Routes name them as ``response_model`` and ``answers.errors`` gives every error status the one
-``ErrorBody``, so a client generated from the document parses every answer. The models forbid
-extra keys: a field added to a ``schemas.*_json`` function and not to its model fails loudly in
-the tests instead of vanishing from the document.
+Each model is built from the core's objects by its ``of`` constructor; routes return the model
+and ``response_model`` renders it, and ``error_statuses.errors`` gives every error status the
+one ``ErrorBody``, so a client generated from the OpenAPI document parses every answer.
 """
 
 from __future__ import annotations
@@ -12,8 +11,23 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from avatar_core.foundation.errors import FailureReason
-from avatar_core.foundation.models import Emotion, JobKind, JobStatus
+from avatar_core import (
+    Activity,
+    Agent,
+    AvatarVersion,
+    DefaultsPlan,
+    Emotion,
+    EmotionSet,
+    FailureReason,
+    ImportResult,
+    Job,
+    JobKind,
+    JobMode,
+    JobStatus,
+    Spend,
+    TokenInfo,
+    urls,
+)
 
 __all__ = [
     "ActivitiesDeletedOut",
@@ -90,6 +104,13 @@ class AgentOut(_Out):
     has_avatar: bool
     is_default_avatar: bool
 
+    @classmethod
+    def of(cls, agent: Agent) -> AgentOut:
+        return cls(name=agent.name, display_name=agent.display_name, type=agent.type,
+                   description=agent.description, is_system=agent.is_system,
+                   avatar_url=urls.avatar_url(agent), has_avatar=agent.has_avatar,
+                   is_default_avatar=agent.is_default_avatar)
+
 
 class AgentDeletedOut(_Out):
     deleted: str
@@ -103,6 +124,13 @@ class ActivityOut(_Out):
     kind: str
     status: str
     summary: str
+
+    @classmethod
+    def of(cls, item: Activity) -> ActivityOut:
+        return cls(id=item.id, agent_name=item.agent_name,
+                   started_at=item.started_at.isoformat(),
+                   ended_at=item.ended_at.isoformat() if item.ended_at else None,
+                   kind=item.kind, status=item.status, summary=item.summary)
 
 
 class ActivitiesDeletedOut(_Out):
@@ -123,6 +151,13 @@ class ImportOut(_Out):
                                              "(eight per picture with Gemini, none without)")
     estimated_usd: float = Field(description="Their price at the current model's list price")
 
+    @classmethod
+    def of(cls, result: ImportResult) -> ImportOut:
+        return cls(imported=result.created,
+                   refused=[RefusedRow(row=e.row, name=e.name, detail=e.detail)
+                            for e in result.errors],
+                   emotions_queued=result.emotions_queued, estimated_usd=result.estimated_usd)
+
 
 class GenerationOut(_Out):
     agent_name: str
@@ -133,6 +168,14 @@ class GenerationOut(_Out):
     refined_prompt: str | None = Field(description="What the image model got; null if unrefined")
     refine_error: str | None = Field(description="Why refining failed, if it did")
 
+    @classmethod
+    def of(cls, agent: Agent, version: AvatarVersion) -> GenerationOut:
+        """What generate, regenerate and restore answer: the agent as it is after the change."""
+        return cls(agent_name=agent.name, identity_prompt=version.identity_prompt,
+                   updated_at=version.created_at.isoformat(), version=version.id,
+                   avatar_url=urls.avatar_url(agent), refined_prompt=version.refined_prompt,
+                   refine_error=version.refine_error)
+
 
 class IdentityOut(_Out):
     agent_name: str
@@ -141,6 +184,16 @@ class IdentityOut(_Out):
     has_avatar: bool
     has_reference: bool
     is_default: bool
+
+    @classmethod
+    def of(cls, agent: Agent, version: AvatarVersion | None) -> IdentityOut:
+        """``has_reference``: the full-quality reference image (``/avatar/reference``) exists."""
+        return cls(agent_name=agent.name,
+                   identity_prompt=version.identity_prompt if version else None,
+                   updated_at=version.created_at.isoformat() if version else None,
+                   has_avatar=version is not None,
+                   has_reference=bool(version and version.reference_blob),
+                   is_default=bool(version and version.is_default))
 
 
 class AvatarRemovedOut(_Out):
@@ -159,6 +212,17 @@ class VersionOut(_Out):
     current: bool
     image_url: str
 
+    @classmethod
+    def of(cls, agent_name: str, version: AvatarVersion, *, with_prompt: bool) -> VersionOut:
+        """A history entry; the prompts are null unless the caller may read them."""
+        return cls(id=version.id, created_at=version.created_at.isoformat(),
+                   identity_prompt=version.identity_prompt if with_prompt else None,
+                   refined_prompt=version.refined_prompt if with_prompt else None,
+                   provider=version.provider, model=version.model,
+                   is_default=version.is_default, current=version.current,
+                   image_url=urls.version_image_url(agent_name, version.id,
+                                                    version.display_blob))
+
 
 class EmotionFailure(_Out):
     emotion: Emotion
@@ -174,12 +238,26 @@ class EmotionsOut(_Out):
     urls: dict[str, str]
     unavailable: str | None = Field(description="Why this avatar has no variants, if none")
 
+    @classmethod
+    def of(cls, found: EmotionSet) -> EmotionsOut:
+        return cls(agent_name=found.agent_name, emotions=list(found.emotions),
+                   version=found.version, pending=list(found.pending),
+                   failed=[EmotionFailure.model_validate(f) for f in found.failed],
+                   urls={e.value: urls.emotion_url(found, e) for e in found.emotions},
+                   unavailable=found.unavailable)
+
 
 class JobErrorOut(_Out):
     agent: str
     error: str = Field(description="The same as `message` (the seed system's name)")
     reason: str
     message: str
+
+    @classmethod
+    def all_of(cls, job: Job) -> list[JobErrorOut]:
+        """Failed items; ``error`` repeats ``message`` for clients of the seed system's API."""
+        return [cls(agent=e.agent, error=e.message, reason=e.reason, message=e.message)
+                for e in job.errors]
 
 
 class JobOut(_Out):
@@ -194,11 +272,22 @@ class JobOut(_Out):
     errors: list[JobErrorOut]
     summary: str
     status_url: str
-    mode: Literal["calls", "batch"]
+    mode: JobMode
     paused_reason: str | None
     resumes_at: Timestamp | None
     agents: list[str] = Field(description="Names of the agents that got a default so far (the "
                                           "same as the `?wait=true` summary once finished)")
+
+    @classmethod
+    def of(cls, job: Job) -> JobOut:
+        return cls(id=job.id, kind=job.kind, status=job.status, total=job.total, done=job.done,
+                   generated=job.generated, failed=job.failed, skipped=job.skipped,
+                   errors=JobErrorOut.all_of(job), summary=job.summary,
+                   status_url=urls.job_url(job.id),
+                   mode=job.mode,
+                   paused_reason=job.paused_reason,
+                   resumes_at=job.resumes_at.isoformat() if job.resumes_at else None,
+                   agents=list(job.agents))
 
 
 class JobPageOut(_Out):
@@ -219,6 +308,13 @@ class DefaultsSummaryOut(_Out):
     errors: list[JobErrorOut]
     message: str
 
+    @classmethod
+    def of(cls, job: Job, generated: list[str]) -> DefaultsSummaryOut:
+        """The seed system's generate-defaults answer: who got a default, failures, counts."""
+        return cls(job_id=job.id, generated=job.generated, failed=job.failed,
+                   skipped=job.skipped, agents=generated, errors=JobErrorOut.all_of(job),
+                   message=job.summary)
+
 
 class PlanOut(_Out):
     agents: list[str] = Field(description="Names of the agents that would get a default")
@@ -229,12 +325,25 @@ class PlanOut(_Out):
     model: str
     price_known: bool
 
+    @classmethod
+    def of(cls, plan: DefaultsPlan) -> PlanOut:
+        """The dry run's answer: who would get a face, how many images, what it would cost."""
+        return cls(agents=plan.agents, images=plan.images,
+                   price_per_image_usd=plan.price_per_image_usd,
+                   estimated_usd=plan.estimated_usd, provider=plan.provider, model=plan.model,
+                   price_known=plan.price_known)
+
 
 class TokenCreatedOut(_Out):
     id: int
     name: str
     role: Literal["editor"]
     token: str = Field(description="The secret: shown this once, never again")
+
+    @classmethod
+    def of(cls, info: TokenInfo, secret: str) -> TokenCreatedOut:
+        return cls.model_validate({"id": info.id, "name": info.name, "role": info.role,
+                                   "token": secret})
 
 
 class TokenOut(_Out):
@@ -243,6 +352,12 @@ class TokenOut(_Out):
     role: Literal["editor"]
     created_at: Timestamp
     revoked: bool
+
+    @classmethod
+    def of(cls, info: TokenInfo) -> TokenOut:
+        return cls.model_validate({"id": info.id, "name": info.name, "role": info.role,
+                                   "created_at": info.created_at.isoformat(),
+                                   "revoked": info.revoked})
 
 
 class TokenRevokedOut(_Out):
@@ -272,3 +387,16 @@ class SpendOut(_Out):
     remaining_usd: float | None = Field(description="What may still be spent today; null "
                                                     "without a budget")
     resets_at: Timestamp = Field(description="The next UTC midnight")
+
+    @classmethod
+    def of(cls, spend: Spend) -> SpendOut:
+        """The figures of Settings → Default avatars (``budget_source`` checked on the way)."""
+        return cls.model_validate({
+            "today_usd": round(spend.spent_today, 6), "today_by_kind": spend.today,
+            "last_30_days_by_kind": spend.last_30_days,
+            "days": [SpendDayOut(day=day.isoformat(), by_kind=by_kind,
+                                 total_usd=round(sum(by_kind.values()), 6))
+                     for day, by_kind in spend.days],
+            "daily_budget_usd": spend.limit, "budget_source": spend.source,
+            "environment_budget_usd": spend.environment_limit,
+            "remaining_usd": spend.remaining, "resets_at": spend.resets_at.isoformat()})

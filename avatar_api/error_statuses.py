@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .responses import ErrorBody
+from .models import ErrorBody
 
 __all__ = ["IMAGE", "errors", "image_answers"]
 
