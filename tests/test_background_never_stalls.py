@@ -21,8 +21,8 @@ from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_US
 from avatar_core.service import AvatarService
 from avatar_core.storage.leases import PARKED
 from avatar_core.storage.schema import emotion_variants, job_items, jobs
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 
 KEY = "AIzaSyTEST-engine-0123456789abcdefghijkl"
 FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]

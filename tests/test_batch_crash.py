@@ -15,8 +15,8 @@ from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_USD
 from avatar_core.storage.database import create_engine
 from avatar_core.storage.schema import jobs
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 from tests.test_crash import kill, start_child
 
 pytestmark = pytest.mark.slow

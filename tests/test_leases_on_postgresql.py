@@ -18,7 +18,7 @@ from avatar_core.service import AvatarService
 from avatar_core.storage.leases import Lease, LeaseLost, claim
 from avatar_core.storage.schema import avatar_versions, emotion_variants, job_items
 from avatar_core.work.generation import Produced
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.postgres_server import PostgresServer
 
 _names = itertools.count(1)
