@@ -89,6 +89,9 @@ class HealthOut(_Out):
     demo_mode: bool
     model: str | None = None  # the Gemini image model in use; None without Gemini / not yet
     model_reason: str | None = None  # why: "set by AVATARS_GEMINI_MODEL", "auto: first of …"
+    saved_key_problem: str | None = Field(
+        None, description="Why this replica cannot open the key saved in Settings (e.g. "
+        "another AVATARS_SECRET_KEY); null when it can or none is saved. Never the key")
 
 
 class AgentOut(_Out):

@@ -73,7 +73,7 @@ class AvatarService:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine = create_engine(settings.database_url)
+        self.engine = create_engine(settings.database_url, settings.concurrency)
         self.single_node = is_sqlite(self.engine)
         self.owner = process_owner()
         self.cluster = ClusterLock(self.engine)
@@ -282,7 +282,7 @@ class AvatarService:
 
     def set_daily_budget(self, usd: float | None) -> None:
         self.budget.set_limit(usd)
-        self.work.worker.kick()  # a raised budget resumes paused work at once
+        self.work.budget_changed()  # a raised budget resumes paused work at once
 
     # --- pages ----------------------------------------------------------------------------
 

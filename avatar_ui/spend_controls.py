@@ -36,11 +36,14 @@ def budget_panel(service: AvatarService, unlocked: bool) -> None:
         return
     with st.form("settings_budget_form"):
         new_limit = st.number_input("Daily budget in USD ($0: nothing paid goes out)",
-                                    min_value=0.0, value=float(limit or 0.0), step=1.0,
-                                    key="settings_budget")
+                                    min_value=0.0, value=limit, step=1.0,
+                                    placeholder="no budget", key="settings_budget")
         if st.form_submit_button("Save budget"):
-            act(lambda: service.set_daily_budget(new_limit), "settings_budget_flash",
-                "Budget saved: it applies at once, on every replica.")
+            if new_limit is None:  # an empty field is not $0: nothing to save
+                st.warning("Enter an amount to save a budget.")
+            else:
+                act(lambda: service.set_daily_budget(new_limit), "settings_budget_flash",
+                    "Budget saved: it applies at once, on every replica.")
     if spend.source == "settings":
         environment = (f"${spend.environment_limit:,.2f}" if spend.environment_limit is not None
                        else "none")

@@ -20,7 +20,7 @@ from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.clock import utcnow
 from avatar_core.foundation.errors import BadRequest
 from avatar_core.foundation.models import JobStatus
-from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_USD
+from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_USD, CallKind
 from avatar_core.providers.gemini_batch import GeminiBatches
 from avatar_core.service import AvatarService
 from avatar_core.storage.schema import avatar_versions, job_items, jobs
@@ -322,9 +322,16 @@ def test_batch_mode_with_the_builtin_renderer_is_400_and_creates_no_job(make_ser
     assert service.latest_defaults_job() is None
 
 
+def spent_already(service: AvatarService, usd: float) -> None:
+    """Today's ledger holds ``usd`` of earlier calls."""
+    service.budget.record(CallKind.AVATAR, "gemini", "gemini-3.1-flash-image", usd)
+
+
 def test_a_batch_waits_for_a_budget_that_cannot_pay_for_it(gemini, stub):
-    # room for two images at batch price, three are needed: nothing may be submitted
-    service = gemini(AVATARS_DAILY_BUDGET_USD=str(2 * HALF))
+    # a day's budget holds the batch, but only two images at batch price are left today:
+    # nothing may be submitted
+    service = gemini(AVATARS_DAILY_BUDGET_USD=str(4 * HALF))
+    spent_already(service, 2 * HALF)
     register(service, *AGENTS)
     job_id = service.generate_defaults(batch=True).id
     # The whole batch does not fit: background work waits, and the job says so.
@@ -341,7 +348,8 @@ def test_a_batch_waits_for_a_budget_that_cannot_pay_for_it(gemini, stub):
 
 
 def test_a_batch_waiting_for_the_budget_shows_as_paused(gemini, stub):
-    service = gemini(AVATARS_DAILY_BUDGET_USD=str(2 * HALF))
+    service = gemini(AVATARS_DAILY_BUDGET_USD=str(4 * HALF))
+    spent_already(service, 2 * HALF)
     register(service, *AGENTS)
     job_id = service.generate_defaults(batch=True).id
     wait_until(service.work.idle)

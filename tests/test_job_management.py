@@ -107,3 +107,32 @@ def test_cancelling_a_job_that_finished_by_itself_is_409(make_client, database_u
     assert answer.status_code == 409
     assert "already finished (done)" in answer.json()["detail"]
     assert client.post("/jobs/999/cancel", headers=AUTH).status_code == 404
+
+
+def test_an_item_whose_drawer_died_after_the_cancel_is_skipped_on_restart(make_service,
+                                                                          tmp_path,
+                                                                          database_url):
+    from datetime import timedelta
+
+    from avatar_core.foundation.clock import utcnow
+
+    data = tmp_path / "data"
+    first = make_service(data, AVATARS_ADMIN_TOKEN=ADMIN, **database_url)
+    first.work.shutdown()  # nothing draws: the claim below stands for a replica mid-call
+    agents_named(first, "atlas", "nova")
+    job_id = first.generate_defaults().id
+    with first.engine.begin() as conn:
+        conn.execute(job_items.update().where(job_items.c.job_id == job_id,
+                                              job_items.c.agent_name == "atlas")
+                     .values(owner="replica-that-dies", lease_until=utcnow()
+                             + timedelta(minutes=5)))
+    job = first.job_control.cancel(job_id)
+    assert (job.done, job.skipped) == (1, 1)  # atlas is still being drawn
+    with first.engine.begin() as conn:  # ... by a replica that died: its lease lapses
+        conn.execute(job_items.update().where(job_items.c.job_id == job_id)
+                     .values(lease_until=utcnow() - timedelta(seconds=1)))
+    first.close()
+
+    second = make_service(data, AVATARS_ADMIN_TOKEN=ADMIN, **database_url)
+    job = second.job(job_id)
+    assert (job.status.value, job.done, job.total, job.skipped) == ("cancelled", 2, 2, 2)

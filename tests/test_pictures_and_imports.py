@@ -299,7 +299,8 @@ def test_a_zip_of_a_folder_is_read_by_base_names(builtin):
     client, _service = builtin
     bundle = make_zip({"team/agents.csv": ONE_AGENT, "team/pictures/atlas.png": PICTURE_BYTES})
     answer = import_file(client, "team.zip", bundle)
-    assert answer.json() == {"imported": ["atlas"], "refused": []}
+    assert answer.json() == {"imported": ["atlas"], "refused": [], "emotions_queued": 0,
+                             "estimated_usd": 0.0}  # the built-in renderer cannot vary it
     assert client.get("/agents/atlas").json()["is_default_avatar"]
 
 

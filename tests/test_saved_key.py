@@ -9,8 +9,10 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from avatar_core.foundation.errors import GenerationError
 from avatar_core.service import AvatarService
 from avatar_core.storage.schema import settings_kv
 from avatar_core.storage.secret_box import KEY_FILE
@@ -83,13 +85,16 @@ def test_another_secret_cannot_read_it_and_says_so_without_crashing(make_service
     assert problem is not None
     assert "AVATARS_SECRET_KEY" in problem and "save the key again" in problem
     assert KEY not in problem
-    assert other.providers.gemini_key() == ENV_KEY  # the environment's key is used meanwhile
-    assert other.providers.masked_key() == "•" * 8 + ENV_KEY[-4:]
-    assert other.providers.label().startswith("gemini")
+    # never another key or provider in its place, silently: Gemini stops and says why
+    assert other.providers.gemini_key() is None and other.providers.masked_key() is None
+    assert other.providers.label() == "none (not_configured)"
+    with pytest.raises(GenerationError, match="AVATARS_SECRET_KEY"):
+        other.providers.active()
 
     without_env = make_service(AVATARS_SECRET_KEY="another secret", AVATARS_PROVIDER="auto")
     assert without_env.providers.gemini_key() is None
-    assert without_env.providers.active().name == "builtin"  # auto: no usable key
+    with pytest.raises(GenerationError, match="AVATARS_SECRET_KEY"):
+        without_env.providers.active()  # auto does not fall back to the built-in renderer
     assert without_env.providers.saved_key_problem() == problem
 
     without_env.providers.save_key(KEY)  # saved again: readable under the new secret

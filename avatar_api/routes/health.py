@@ -18,7 +18,8 @@ router = APIRouter(tags=["meta"])
 @router.get("/health", response_model=HealthOut, responses=errors())
 def health(service: ServiceDep) -> HealthOut:
     provider = service.providers.label()
-    answer = HealthOut(status="ok", provider=provider, demo_mode=service.tokens.demo_mode)
+    answer = HealthOut(status="ok", provider=provider, demo_mode=service.tokens.demo_mode,
+                       saved_key_problem=service.providers.saved_key_problem())
     if provider.startswith("gemini"):
         chosen = service.providers.model_in_use(look_up=False)
         answer.model = chosen.model if chosen else None

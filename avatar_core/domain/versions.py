@@ -18,6 +18,7 @@ from ..foundation.errors import NotFound
 from ..foundation.models import AvatarVersion
 from ..foundation.prompts import TEMPLATE_VERSION
 from ..storage.database import inserted_id
+from ..storage.leases import Lease
 from ..storage.schema import agents, avatar_versions
 
 __all__ = ["AvatarVersions", "NewVersion"]
@@ -52,17 +53,20 @@ class AvatarVersions:
         """Called after every committed change of which image an agent shows (``CurrentImages``
         listens: its hot images are kept by agent name)."""
 
-    def add_current(self, agent_id: int, new: NewVersion) -> int:
-        """Record ``new`` and make it current; ``NotFound`` if the agent is gone meanwhile."""
+    def add_current(self, agent_id: int, new: NewVersion, lease: Lease | None = None) -> int:
+        """Record ``new`` and make it current; ``NotFound`` if the agent is gone meanwhile,
+        ``LeaseLost`` (nothing written) if ``lease`` is no longer ours."""
         try:
-            version_id = self._add_current(agent_id, new)
+            version_id = self._add_current(agent_id, new, lease)
         except sa.exc.IntegrityError:  # deleted between our check and the insert
             raise NotFound("Agent not found") from None
         self.on_change()
         return version_id
 
-    def _add_current(self, agent_id: int, new: NewVersion) -> int:
+    def _add_current(self, agent_id: int, new: NewVersion, lease: Lease | None) -> int:
         with self.engine.begin() as conn:
+            if lease is not None:
+                lease.check(conn)
             if conn.scalar(sa.select(agents.c.id).where(agents.c.id == agent_id)) is None:
                 raise NotFound("Agent not found")
             version_id = inserted_id(conn.execute(avatar_versions.insert().values(

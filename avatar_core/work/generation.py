@@ -26,6 +26,7 @@ from ..foundation.pricing import REFINE_PRICE_USD, CallKind, Price, image_price
 from ..foundation.prompts import identity_prompt_text, validate_prompt, variation_prompt
 from ..providers.base import GeneratedImage, ImageProvider, ImageRequest
 from ..storage.images import ImageFiles
+from ..storage.leases import Lease, LeaseLost
 from .budget import Budget, BudgetSpent
 from .locks import AgentLocks
 from .providers import Providers
@@ -175,11 +176,13 @@ class Generation:
 
     def commit(self, agent_id: int, made_by: tuple[str, str], request: ImageRequest,
                produced: Produced, style: bytes | None, *, is_default: bool = False,
-               fingerprint: str | None = None,
-               refined_prompt: str | None = None) -> AvatarVersion:
+               fingerprint: str | None = None, refined_prompt: str | None = None,
+               lease: Lease | None = None) -> AvatarVersion:
         """Write the blobs, then in one transaction add the version and make it current.
 
-        ``made_by`` is the (provider, model) that drew it, recorded on the version.
+        ``made_by`` is the (provider, model) that drew it, recorded on the version. With a
+        ``lease`` (background work) nothing is committed unless it is still ours: a lapsed
+        owner's image stays a blob (``LeaseLost``), the new owner's is the one kept.
         """
         files = self.files
         with files.lock:
@@ -192,7 +195,10 @@ class Generation:
                 version_id = self.versions.add_current(agent_id, NewVersion(
                     identity_prompt=request.identity_prompt, provider=made_by[0],
                     model=made_by[1], seed=request.seed, is_default=is_default,
-                    default_fingerprint=fingerprint, refined_prompt=refined_prompt, **names))
+                    default_fingerprint=fingerprint, refined_prompt=refined_prompt, **names),
+                    lease)
+            except LeaseLost:
+                raise
             except BaseException:
                 # e.g. the agent was deleted while we generated: leave no orphan blobs behind
                 files.delete_unreferenced(n for n in names.values() if n)
