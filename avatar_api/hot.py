@@ -59,9 +59,15 @@ class HotAvatars:
         return asked
 
 
+_FAST_PARAMETERS_ORDER = ("size", "format", "v")
+_FAST_PARAMETERS = frozenset(_FAST_PARAMETERS_ORDER)
+
+
 def _read(query_string: str, accept: str | None) -> _Asked:
-    query = parse_qs(query_string)
-    size_text, format_text, v = (_last(query, name) for name in ("size", "format", "v"))
+    query = parse_qs(query_string, keep_blank_values=True)
+    if not set(query) <= _FAST_PARAMETERS:
+        return None  # any other parameter (?fallback=…) is the route's to check and answer
+    size_text, format_text, v = (_last(query, name) for name in _FAST_PARAMETERS_ORDER)
     try:
         size = None if size_text is None else int(size_text)
         fmt = None if format_text is None else ImageFormat(format_text)

@@ -1,9 +1,5 @@
-"""The answers of the API: one pydantic model per shape (DESIGN.md's contract).
-
-Each model is built from the core's objects by its ``of`` constructor; routes return the model
-and ``response_model`` renders it, and ``error_statuses.errors`` gives every error status the
-one ``ErrorBody``, so a client generated from the OpenAPI document parses every answer.
-"""
+"""The API's answers: one pydantic model per shape (DESIGN.md), built by its ``of`` from the
+core's objects; routes return it and ``response_model`` renders it (errors: ``ErrorBody``)."""
 
 from __future__ import annotations
 

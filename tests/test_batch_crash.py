@@ -58,10 +58,10 @@ def test_sigkill_between_submit_and_storing_the_name_finds_the_batch_again(make_
         record.walk = ("running", "succeeded")
         job = service.latest_defaults_job()
         assert job is not None
-        wait_until(lambda: service.job(job.id).finished, timeout=120)
-        finished = service.job(job.id)
+        wait_until(lambda: service.job_control.get(job.id).finished, timeout=120)
+        finished = service.job_control.get(job.id)
         assert (finished.status, finished.generated) == (JobStatus.DONE, 3)
         assert len(stub.batches.created) == 1  # one batch across three processes
         assert not [r for r in stub.requests if "image" in r.model
                     and not any("inlineData" in p for p in r.parts)]  # no face drawn alone
-        assert service.spend().today["default"] == pytest.approx(3 * HALF)  # reserved once
+        assert service.budget.summary().today["default"] == pytest.approx(3 * HALF)  # reserved once

@@ -134,5 +134,5 @@ def test_an_item_whose_drawer_died_after_the_cancel_is_skipped_on_restart(make_s
     first.close()
 
     second = make_service(data, AVATARS_ADMIN_TOKEN=ADMIN, **database_url)
-    job = second.job(job_id)
+    job = second.job_control.get(job_id)
     assert (job.status.value, job.done, job.total, job.skipped) == ("cancelled", 2, 2, 2)
