@@ -52,10 +52,10 @@ def main() -> None:
             service.agents.register(f"bulk-{i:02d}", type="other")
         service.generate_defaults()
     elif mode == "batch":
-        known = {a.name for a in service.list_agents()}
+        known = {a.name for a in service.agents.list()}
         for name in ("atlas", "nova", "orion"):
             if name not in known:
-                service.register_agent(name)
+                service.agents.register(name)
         service.generate_defaults(batch=True)
     elif mode == "emotions":
         service.agents.register("moody")

@@ -21,8 +21,8 @@ from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_US
 from avatar_core.service import AvatarService
 from avatar_core.storage.leases import PARKED
 from avatar_core.storage.schema import emotion_variants, job_items, jobs
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 
 KEY = "AIzaSyTEST-engine-0123456789abcdefghijkl"
 FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]
@@ -70,7 +70,7 @@ def claims() -> Iterator[Claims]:
 
 def register(service: AvatarService, *names: str) -> None:
     for name in names:
-        service.register_agent(name, description=f"{name} answers the phones")
+        service.agents.register(name, description=f"{name} answers the phones")
 
 
 def spent_already(service: AvatarService, usd: float) -> None:
@@ -108,7 +108,7 @@ def test_a_spent_budget_parks_paid_emotions_and_the_worker_sleeps(gemini, claims
     register(setup, "atlas", "nova")
     setup.generate("atlas", "a brass robot")
     setup.generate("nova", "a silver robot")
-    setup.set_provider_choice("builtin")
+    setup.providers.set_choice("builtin")
     setup.close()
 
     service = gemini(AVATARS_DAILY_BUDGET_USD=str(2 * FLASH))
@@ -119,13 +119,13 @@ def test_a_spent_budget_parks_paid_emotions_and_the_worker_sleeps(gemini, claims
 
     time.sleep(3.0)  # a window for claims that must not happen (three poll intervals)
     assert claims.count == parked_after
-    assert service.spend().spent_today == pytest.approx(2 * FLASH)
+    assert service.budget.summary().spent_today == pytest.approx(2 * FLASH)
 
     service.set_daily_budget(100.0)  # the next event: the parked rows go on at once
     wait_until(lambda: ready_emotions(service, "atlas") == ready_emotions(service, "nova")
                == len(EMOTIONS), timeout=120)
     assert claims.count <= parked_after + 16 + 2
-    assert service.spend().today["emotion"] == pytest.approx(16 * FLASH)
+    assert service.budget.summary().today["emotion"] == pytest.approx(16 * FLASH)
 
 
 def test_a_budget_with_room_again_on_another_replica_wakes_parked_work(gemini, stub):
@@ -152,15 +152,15 @@ def test_a_batch_waiting_for_the_budget_lets_emotions_that_fit_go_on(gemini, stu
 
     service = gemini(AVATARS_DAILY_BUDGET_USD=str(4 * FLASH))
     wait_until(lambda: ready_emotions(service, "vega") == 1 and service.work.idle())
-    job = service.job(job_id)
+    job = service.job_control.get(job_id)
     assert job.status is JobStatus.PAUSED and stub.batches.created == []
     assert f"less than the next step's ${3 * HALF:.2f}" in (job.paused_reason or "")
-    assert service.spend().spent_today == pytest.approx(3.8 * FLASH)
+    assert service.budget.summary().spent_today == pytest.approx(3.8 * FLASH)
 
     service.set_daily_budget(100.0)
-    wait_until(lambda: service.job(job_id).finished, timeout=120)
+    wait_until(lambda: service.job_control.get(job_id).finished, timeout=120)
     assert len(stub.batches.created) == 1 and face_calls(stub)[1:] == []  # vega's face only
-    assert service.job(job_id).generated == 3
+    assert service.job_control.get(job_id).generated == 3
 
 
 def test_a_batch_larger_than_a_whole_day_is_split_and_says_so(gemini, stub):
@@ -170,16 +170,17 @@ def test_a_batch_larger_than_a_whole_day_is_split_and_says_so(gemini, stub):
 
     # two faces fit the day at batch price: they go in the batch; the third waits for the
     # budget as one normal call, and the job says why
-    wait_until(lambda: service.job(job_id).generated == 2 and service.work.idle(), timeout=120)
+    wait_until(lambda: service.job_control.get(job_id).generated == 2 and service.work.idle(),
+               timeout=120)
     assert len(stub.batches.created[0].items) == 2
-    job = service.job(job_id)
+    job = service.job_control.get(job_id)
     assert job.status is JobStatus.PAUSED
     assert "is spent" in (job.paused_reason or "")
-    assert service.spend().today["default"] == pytest.approx(2 * HALF)
+    assert service.budget.summary().today["default"] == pytest.approx(2 * HALF)
 
     service.set_daily_budget(100.0)
-    wait_until(lambda: service.job(job_id).finished, timeout=120)
-    assert service.job(job_id).generated == 3 and len(face_calls(stub)) == 1
+    wait_until(lambda: service.job_control.get(job_id).finished, timeout=120)
+    assert service.job_control.get(job_id).generated == 3 and len(face_calls(stub)) == 1
     assert len(stub.batches.created) == 1
 
 
@@ -193,34 +194,34 @@ def test_a_submit_whose_answer_times_out_finds_its_batch_instead_of_paying_twice
     try:
         job_id = service.generate_defaults(batch=True).id
         job = None
-        wait_until(lambda: service.job(job_id).finished, timeout=120)
-        job = service.job(job_id)
+        wait_until(lambda: service.job_control.get(job_id).finished, timeout=120)
+        job = service.job_control.get(job_id)
     finally:
         held.set()
     assert job is not None and (job.status, job.generated) == (JobStatus.DONE, 2)
     assert len(stub.batches.created) == 1 and face_calls(stub) == []
     assert stub.batches.lists >= 2  # looked up before the submit, and after its timeout
-    assert service.spend().today["default"] == pytest.approx(2 * HALF)
+    assert service.budget.summary().today["default"] == pytest.approx(2 * HALF)
 
 
 def test_a_missing_key_pauses_a_submitted_batch_instead_of_abandoning_it(gemini, stub):
     service = gemini(GEMINI_API_KEY="")
-    service.save_gemini_key(KEY)
+    service.providers.save_key(KEY)
     register(service, "atlas", "nova")
     stub.batches.walk("running")
     job_id = service.generate_defaults(batch=True).id
     wait_until(lambda: bool(stub.batches.created) and stub.batches.created[0].polls >= 1)
     record = stub.batches.created[0]
 
-    service.remove_gemini_key()  # gone for a while: nothing may fall back or be re-drawn
-    wait_until(lambda: service.job(job_id).status is JobStatus.PAUSED)
-    assert "waits for its provider" in (service.job(job_id).paused_reason or "")
+    service.providers.remove_key()  # gone for a while: nothing may fall back or be re-drawn
+    wait_until(lambda: service.job_control.get(job_id).status is JobStatus.PAUSED)
+    assert "waits for its provider" in (service.job_control.get(job_id).paused_reason or "")
     assert rows(service, job_items, job_items.c.via_batch.is_(False)) == 0
 
-    service.save_gemini_key(KEY)
+    service.providers.save_key(KEY)
     record.walk = ("running", "succeeded")
-    wait_until(lambda: service.job(job_id).finished, timeout=120)
-    assert service.job(job_id).generated == 2
+    wait_until(lambda: service.job_control.get(job_id).finished, timeout=120)
+    assert service.job_control.get(job_id).generated == 2
     assert len(stub.batches.created) == 1 and face_calls(stub) == []
     with service.engine.connect() as conn:
         assert conn.scalar(sa.select(jobs.c.batch_name).where(jobs.c.id == job_id)) == record.name
@@ -246,8 +247,8 @@ def test_under_a_quota_every_face_is_drawn_before_any_emotion(make_service, tmp_
         before = len(quota.requests)
 
         service = make_service(**options)
-        wait_until(lambda: service.job(job_id).finished, timeout=170)
-        assert service.job(job_id).generated == 8
+        wait_until(lambda: service.job_control.get(job_id).finished, timeout=170)
+        assert service.job_control.get(job_id).generated == 8
         wait_until(lambda: emotion_calls(quota), timeout=60)
         faces = [i for i in face_calls(quota) if i >= before]
         assert len(faces) >= 8 and quota.rate_limited > 0  # the quota was felt

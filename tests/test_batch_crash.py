@@ -15,8 +15,8 @@ from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_USD
 from avatar_core.storage.database import create_engine
 from avatar_core.storage.schema import jobs
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 from tests.test_crash import kill, start_child
 
 pytestmark = pytest.mark.slow
@@ -42,6 +42,7 @@ def test_sigkill_between_submit_and_storing_the_name_finds_the_batch_again(make_
         child = start_child("batch", data_dir, stub.url, env)
         wait_until(lambda: len(stub.batches.created) == 1, timeout=60)
         kill(child)  # created at Google; the child never learnt its name
+        child.stdout.close()
         held.set()
         assert stored_name(data_dir) is None
 
@@ -50,6 +51,7 @@ def test_sigkill_between_submit_and_storing_the_name_finds_the_batch_again(make_
         wait_until(lambda: stored_name(data_dir) == record.name and record.polls >= 2,
                    timeout=60)
         kill(child)  # mid-batch, with the name stored
+        child.stdout.close()
         polls = record.polls
 
         service = make_service(data_dir, AVATARS_PROVIDER="gemini", GEMINI_API_KEY="k",
@@ -58,10 +60,10 @@ def test_sigkill_between_submit_and_storing_the_name_finds_the_batch_again(make_
         record.walk = ("running", "succeeded")
         job = service.latest_defaults_job()
         assert job is not None
-        wait_until(lambda: service.job(job.id).finished, timeout=120)
-        finished = service.job(job.id)
+        wait_until(lambda: service.job_control.get(job.id).finished, timeout=120)
+        finished = service.job_control.get(job.id)
         assert (finished.status, finished.generated) == (JobStatus.DONE, 3)
         assert len(stub.batches.created) == 1  # one batch across three processes
         assert not [r for r in stub.requests if "image" in r.model
                     and not any("inlineData" in p for p in r.parts)]  # no face drawn alone
-        assert service.spend().today["default"] == pytest.approx(3 * HALF)  # reserved once
+        assert service.budget.summary().today["default"] == pytest.approx(3 * HALF)  # reserved once

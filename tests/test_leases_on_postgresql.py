@@ -18,7 +18,7 @@ from avatar_core.service import AvatarService
 from avatar_core.storage.leases import Lease, LeaseLost, claim
 from avatar_core.storage.schema import avatar_versions, emotion_variants, job_items
 from avatar_core.work.generation import Produced
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.postgres_server import PostgresServer
 
 _names = itertools.count(1)
@@ -71,7 +71,7 @@ def test_agent_locks_held_across_calls_take_no_pooled_connection(make_service, d
 
 def test_a_lapsed_owner_commits_neither_a_face_nor_an_emotion_twice(make_service, database_url):
     service = on_postgres(make_service, database_url)
-    agent = service.register_agent("atlas")
+    agent = service.agents.register("atlas")
     job_id = service.jobs.create(JobKind.DEFAULTS, [(agent.id, agent.name, ItemStatus.PENDING)])
     key = {"job_id": job_id, "agent_id": agent.id}
     where = sa.and_(job_items.c.job_id == job_id)

@@ -24,8 +24,8 @@ def test_a_replica_with_another_secret_says_so_and_never_switches_provider(
         make_service, cluster_env, stub: GeminiStub, caplog: pytest.LogCaptureFixture):
     options = {**cluster_env, "AVATARS_PROVIDER": "auto", "GOOGLE_GEMINI_BASE_URL": stub.url}
     first = make_service(AVATARS_SECRET_KEY="the cluster's one secret", **options)
-    first.register_agent("atlas")
-    first.save_gemini_key(SAVED)
+    first.agents.register("atlas")
+    first.providers.save_key(SAVED)
 
     with caplog.at_level(logging.ERROR, logger="avatar_core"):
         other = make_service(AVATARS_SECRET_KEY="a secret of its own", GEMINI_API_KEY=ENV_KEY,
@@ -49,7 +49,7 @@ def test_a_replica_with_another_secret_says_so_and_never_switches_provider(
     assert other.current_version("atlas") is None
 
     same = make_service(AVATARS_SECRET_KEY="the cluster's one secret", **options)
-    assert same.saved_key_problem() is None
+    assert same.providers.saved_key_problem() is None
     version = same.generate("atlas", "a brass robot")
     assert version.provider == "gemini"
     assert stub.requests[-1].api_key == SAVED
