@@ -170,8 +170,8 @@ def test_a_batch_larger_than_a_whole_day_is_split_and_says_so(gemini, stub):
 
     # two faces fit the day at batch price: they go in the batch; the third waits for the
     # budget as one normal call, and the job says why
-    wait_until(lambda: service.job_control.get(job_id).generated == 2
-               and service.work.idle(), timeout=120)
+    wait_until(lambda: service.job_control.get(job_id).generated == 2 and service.work.idle(),
+               timeout=120)
     assert len(stub.batches.created[0].items) == 2
     job = service.job_control.get(job_id)
     assert job.status is JobStatus.PAUSED

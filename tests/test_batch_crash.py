@@ -42,6 +42,7 @@ def test_sigkill_between_submit_and_storing_the_name_finds_the_batch_again(make_
         child = start_child("batch", data_dir, stub.url, env)
         wait_until(lambda: len(stub.batches.created) == 1, timeout=60)
         kill(child)  # created at Google; the child never learnt its name
+        child.stdout.close()
         held.set()
         assert stored_name(data_dir) is None
 
@@ -50,6 +51,7 @@ def test_sigkill_between_submit_and_storing_the_name_finds_the_batch_again(make_
         wait_until(lambda: stored_name(data_dir) == record.name and record.polls >= 2,
                    timeout=60)
         kill(child)  # mid-batch, with the name stored
+        child.stdout.close()
         polls = record.polls
 
         service = make_service(data_dir, AVATARS_PROVIDER="gemini", GEMINI_API_KEY="k",
