@@ -54,10 +54,11 @@ _ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRAC
 
 
 def _methods_at(paths: dict[str, dict[str, object]], path: str) -> list[str]:
-    """The documented methods of every operation template ``path`` fills."""
-    allowed: set[str] = set()
+    """The documented methods of the most specific operation templates ``path`` fills (the
+    fewest parameters: ``/agents/import`` is that path, not ``/agents/{name}``)."""
+    matches: dict[int, set[str]] = {}
     for template, operations in paths.items():
         pieces = re.split(r"\{[^}/]+\}", template)
         if re.fullmatch("[^/]+".join(re.escape(piece) for piece in pieces), path):
-            allowed.update(method.upper() for method in operations)
-    return sorted(allowed)
+            matches.setdefault(len(pieces), set()).update(m.upper() for m in operations)
+    return sorted(matches[min(matches)]) if matches else []

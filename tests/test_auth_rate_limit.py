@@ -127,7 +127,7 @@ def test_the_settings_unlock_is_limited_too_and_says_how_long_to_wait(
     at.text_input(key="settings_unlock_token").input("wrong")
     next(b for b in at.button if b.label == "Unlock").click().run()
     assert "try again in 60 s" in at.error[0].value
-    at.text_input(key="settings_unlock_token").input("s3cret-admin-for-limits")  # right, but shut out
+    at.text_input(key="settings_unlock_token").input("s3cret-admin-for-limits")  # right; shut out
     next(b for b in at.button if b.label == "Unlock").click().run()
     assert "try again in" in at.error[0].value
     assert not [b for b in at.button if b.key == "settings_defaults"]

@@ -205,7 +205,8 @@ def test_an_undocumented_method_on_a_documented_path_is_405_with_allow(
     client, _service = make_client()
     for method, path, allow in (("PUT", "/agents", "GET, POST"),
                                 ("PATCH", "/agents/atlas/avatar", "DELETE, GET, PUT"),
-                                ("TRACE", "/agents/atlas", "DELETE, GET, PATCH")):
+                                ("TRACE", "/agents/atlas", "DELETE, GET, PATCH"),
+                                ("OPTIONS", "/agents/import", "POST")):
         answer = client.request(method, path)
         assert answer.status_code == 405, (method, path, answer.text)
         assert answer.headers["allow"] == allow and answer.json()["detail"]
