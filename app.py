@@ -15,7 +15,7 @@ import streamlit as st
 from starlette.concurrency import run_in_threadpool
 
 from avatar_api import api_mount
-from avatar_core.runtime import reset_shared_service, shared_service, start_or_exit
+from avatar_core import reset_shared_service, shared_service, start_or_exit
 
 
 @asynccontextmanager

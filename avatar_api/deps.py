@@ -7,9 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from avatar_core.domain.tokens import Role
-from avatar_core.foundation.errors import Forbidden, Unauthorized
-from avatar_core.service import AvatarService
+from avatar_core import AvatarService, Forbidden, Role, Unauthorized
 
 __all__ = ["ROW_ID_MAX", "Admin", "AgentName", "Editor", "MaybeEditor", "RowId", "ServiceDep",
            "authenticate", "bearer_token", "screen_token"]
@@ -28,8 +26,8 @@ AgentName = Annotated[str, Path(description="The agent's slug: ^[a-z0-9][a-z0-9_
                                 examples=["atlas"])]
 
 ROW_ID_MAX = 2**63 - 1
-"""The largest id a row can have (SQLite's INTEGER, PostgreSQL's BIGINT)."""
-# A larger one used to reach the database and fail there (the fuzzer's /jobs/2**70: a 500).
+"""The largest id a row can have (SQLite's INTEGER, PostgreSQL's BIGINT): a larger one is
+refused as malformed before it reaches the database."""
 RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="A row id", examples=[1])]
 
 

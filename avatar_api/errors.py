@@ -17,12 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from avatar_core.foundation.errors import (
-    AvatarError,
-    FailureReason,
-    GenerationError,
-    TooManyAttempts,
-)
+from avatar_core import AvatarError, FailureReason, GenerationError, TooManyAttempts
 
 __all__ = ["error_body", "error_response", "install_error_handlers", "retry_after_header"]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from starlette.routing import Mount
 
-from avatar_core.service import AvatarService
+from avatar_core import AvatarService
 
 from .app import create_api
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from avatar_core.foundation.errors import TooManyAttempts
+from avatar_core import TooManyAttempts
 
 from .service import get_service
 

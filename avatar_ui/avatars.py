@@ -1,17 +1,19 @@
 """An avatar as HTML: the ``<img>`` (or the initials disc) in its ring — the one helper for it.
 
-Avatars are ``<img>`` tags on the ``/api`` URLs so the browser caches them and WebP is served as
-is (``st.image`` would re-encode it to JPEG). Every image has an alt text naming the agent (and
-the emotion or version it shows). ``face_stack_html`` crossfades from the face shown before:
-both images are stacked and the old one fades out over about a second (CSS only, so it works
-inside ``st.html``), or disappears at once for viewers who ask for reduced motion.
+Avatars are ``<img>`` tags on the ``/api`` URLs so the browser caches them and the server's
+format (AVIF or WebP by ``Accept``) is shown as is (``st.image`` would re-encode it to JPEG);
+each asks for the size it is shown at, with twice that in ``srcset`` for 2x screens. Every
+image has an alt text naming the agent (and the emotion or version it shows).
+``face_stack_html`` crossfades from the face shown before: both images are stacked and the old
+one fades out over about a second (CSS only, so it works inside ``st.html``), or disappears at
+once for viewers who ask for reduced motion.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from avatar_core.domain.tiles import initials, initials_color, ring_color
+from avatar_core import initials, initials_color, ring_color, urls
 
 __all__ = ["CROSSFADE_S", "avatar_html", "face_stack_html"]
 
@@ -30,7 +32,8 @@ def avatar_html(name: str, display_name: str, is_system: bool, url: str | None, 
         box += ";box-shadow:0 2px 12px rgba(15,23,42,.25)"
     loading = ' loading="lazy"' if lazy else ""
     if url:
-        face = (f'<img class="{css_class}" src="{escape(url)}" width="{size}" height="{size}" '
+        face = (f'<img class="{css_class}" src="{escape(urls.sized(url, size))}" '
+                f'srcset="{escape(urls.srcset(url, size))}" width="{size}" height="{size}" '
                 f'alt="{label}"{loading} '
                 f'style="{box};object-fit:cover;background:#1e293b;display:block">')
     else:

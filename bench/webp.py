@@ -1,4 +1,5 @@
-"""Display WebP at a perceptual target against the seed system's fixed recipe, in one run.
+"""Display WebP at a perceptual target against the seed system's fixed recipe, in one run;
+and AVIF (as the renditions make it) against our WebP at the same luma SSIM target.
 
     .venv/bin/pip install -e ".[bench]"     # scikit-image: the photographs and the SSIM check
     .venv/bin/python bench/webp.py
@@ -37,7 +38,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
 
-from avatar_core.foundation import imaging, webp  # noqa: E402
+from avatar_core.foundation import imaging, renditions, webp  # noqa: E402
 from avatar_core.foundation.models import Emotion  # noqa: E402
 from avatar_core.foundation.ssim import ssim  # noqa: E402
 from avatar_core.providers.base import ImageRequest  # noqa: E402
@@ -63,6 +64,7 @@ def main() -> None:
     print(f"photographs: {PROVIDER_SIDE}² PNG in, ≤{imaging.DISPLAY_MAX_SIDE} px WebP out; "
           f"seed = q{SEED_QUALITY} m{SEED_METHOD}; target SSIM {imaging.DISPLAY_TARGET_SSIM}")
     results: dict[webp.Effort, list[tuple[float, float]]] = {effort: [] for effort in webp.Effort}
+    avif_ratios: list[float] = []
     for name in PHOTOS:
         provider_png = _provider_answer(name)
         small = _display_source(provider_png)
@@ -86,13 +88,29 @@ def main() -> None:
                   f"q{encoded.quality:<3d} {encoded.probes} probes  bytes {ratio:.3f}×  "
                   f"encode {ms:6.1f} ms ({ms / seed_ms:.1f}× seed)  "
                   f"provider_outputs {end_to_end_ms:6.1f} ms")
+        avif_ratios.append(_avif_row(small, encoded.data))  # vs the last effort: background
     for effort, rows in results.items():
         label = "webp" if effort is webp.Effort.INTERACTIVE else f"webp {effort.value}"
         print(f"{label}: median_ratio={statistics.median(r for r, _ in rows):.3f} "
               f"min_ssim={min(s for _, s in rows):.4f}")
+    print(f"avif: median_ratio={statistics.median(avif_ratios):.3f} (vs our background WebP "
+          f"at the same luma SSIM target)")
     print(f"ssim: ours vs scikit-image max |difference| = {largest_gap:.1e}; "
           f"time ratio ours/scikit-image = {_ssim_speed_ratio():.2f}")
     _builtin_faces()
+
+
+def _avif_row(small: Image.Image, ours: bytes) -> float:
+    """AVIF as the renditions make it, at the same target; its bytes over our WebP's."""
+    start = time.perf_counter()
+    avif = renditions.encode_avif(small.copy())
+    ms = (time.perf_counter() - start) * 1000
+    score, _ = _both_ssims(small, avif)
+    ratio = len(avif) / len(ours)
+    print(f"{'':14s} {'avif':11s} {len(avif):6d} B  ssim {score:.4f} "
+          f"(rgb {_rgb_ssim(small, avif):.4f})  bytes {ratio:.3f}× our WebP  "
+          f"encode {ms:6.1f} ms (speed {renditions.AVIF_SPEED})")
+    return ratio
 
 
 def _provider_answer(name: str) -> bytes:

@@ -57,7 +57,7 @@ ADMIN_TOKEN = "browser-admin-token"
 SYSTEM_AGENTS = {agent.name for agent in DEMO_AGENTS if agent.is_system}
 INDIGO = "rgb(99, 102, 241)"  # RING_AGENT #6366f1
 PURPLE = "rgb(168, 85, 247)"  # RING_SYSTEM #a855f7
-AVATAR_URL = re.compile(r"/api/agents/([a-z0-9][a-z0-9_-]*)/avatar\?v=[0-9a-f]+$")
+AVATAR_URL = re.compile(r"/api/agents/([a-z0-9][a-z0-9_-]*)/avatar\?v=[0-9a-f]+(&size=\d+)?$")
 EMOTION_URL = re.compile(r"/api/agents/[a-z0-9_-]+/avatar/emotion/([a-z]+)\?")
 FACE_LOADED = ("() => { const i = document.querySelector('img.aa-face');"
                " return i && i.complete && i.naturalWidth > 0 }")
@@ -202,10 +202,51 @@ def test_dashboard_shows_decoded_webp_avatars_in_rings(server, browser):
         assert image["border"] == expected, f"{name}: ring {image['border']}, want {expected}"
     assert names == {agent.name for agent in DEMO_AGENTS}
     assert len(content_types) == len(DEMO_AGENTS), content_types
-    assert set(content_types.values()) == {"image/webp"}, content_types
+    # AVIF once the background has made it, WebP meanwhile
+    assert set(content_types.values()) <= {"image/avif", "image/webp"}, content_types
+
+
+def test_tiles_ask_for_the_size_they_show_and_cost_a_fraction_of_the_display_bytes(
+        server, browser):
+    responses: list[Any] = []
+
+    def record(response: Any) -> None:
+        if AVATAR_URL.search(response.url) and response.status == 200:
+            responses.append(response)
+
+    with browsing(browser) as (_, page):
+        page.on("response", record)
+        page.goto(server.base + "/")
+        wait_for_app(page)
+        images = tile_images(page)
+        srcsets = page.eval_on_selector_all(".aa-tl img.aa-avatar",
+                                            "images => images.map(i => i.getAttribute('srcset'))")
+        fetched = {response.url: len(response.body()) for response in responses}
+    for image, srcset in zip(images, srcsets, strict=True):
+        assert image["src"].endswith("&size=72"), image["src"]
+        assert srcset == f"{image['src']} 1x, {image['src'][:-2]}144 2x", srcset
+        assert image["naturalWidth"] == 96, image  # 72 rounded up to the ladder
+    assert len(fetched) == len(DEMO_AGENTS), fetched
+    # Before sizes, every tile fetched the 512 px display WebP.
+    display = sum(len(server.get(AVATAR_URL.search(url).group(0).split("&")[0])[1])
+                  for url in fetched)
+    assert sum(fetched.values()) <= 0.25 * display, (sum(fetched.values()), display)
+
+
+def tiles_have_avif(server: LiveServer) -> bool:
+    """Every demo agent's tile size is made in AVIF: no answer stands in for one any more."""
+    for agent in server.get_json("/api/agents"):
+        _, headers, _ = server.request("GET", f"{agent['avatar_url']}&size=72", None,
+                                       {"Accept": "image/avif,image/webp,*/*"})
+        if headers.get("content-type") != "image/avif":
+            return False
+    return True
 
 
 def test_second_visit_fetches_no_avatar_bytes(server, browser):
+    # A WebP standing in for an AVIF not made yet is asked for again (that is the point), so
+    # the renditions are waited for first.
+    server.wait_for("AVIF tiles", lambda: tiles_have_avif(server), time.monotonic() + 900)
     with browsing(browser) as (context, page):
         page.goto(server.base + "/")
         wait_for_app(page)

@@ -23,8 +23,9 @@ from avatar_core.storage.schema import agents
 from avatar_core.storage.secret_box import KEY_FILE, SecretBox
 from avatar_core.work.retry import INTERACTIVE
 from tests import corpus
-from tests.conftest import ADMIN, Client, ServiceFactory, wait_until
+from tests.conftest import ADMIN, Client, ServiceFactory
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 from tests.live_server import LiveServer, request
 
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
@@ -89,7 +90,7 @@ def test_every_api_path_answers_json_on_the_real_server_control_characters_inclu
 
 def test_generate_holds_a_json_body_to_one_megabyte(make_client: Callable[..., Client]) -> None:
     client, service = make_client()
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     padded = json.dumps({"identity_prompt": "a robot", "pad": "x" * (3 * 1024 * 1024)})
     answer = client.post("/agents/atlas/avatar/generate", content=padded, headers={
         **ADMIN_AUTH, "Content-Type": "application/json"})
@@ -111,7 +112,7 @@ def test_an_unreadable_import_file_is_a_400(make_client: Callable[..., Client], 
                          files={"file": (filename, data, "application/octet-stream")})
     assert answer.status_code == 400, answer.text
     assert words in answer.json()["detail"]
-    assert service.list_agents() == []
+    assert service.agents.list() == []
 
 
 def test_a_name_registered_at_the_same_moment_is_a_409(make_service: ServiceFactory) -> None:
@@ -126,7 +127,7 @@ def test_a_name_registered_at_the_same_moment_is_a_409(make_service: ServiceFact
 
     def register() -> None:
         try:
-            service.register_agent("atlas")
+            service.agents.register("atlas")
         except BaseException as exc:  # handed to the test below
             outcome.append(exc)
         else:
@@ -168,8 +169,8 @@ def test_an_empty_key_file_gets_a_key_and_saving_works(make_service: ServiceFact
     (data_dir / KEY_FILE).write_bytes(b"")
     (data_dir / KEY_FILE).chmod(0o600)
     service = make_service(data_dir)
-    service.save_gemini_key("AIzaSyTEST-empty-key-file-0123456789abc")
-    assert service.masked_key()
+    service.providers.save_key("AIzaSyTEST-empty-key-file-0123456789abc")
+    assert service.providers.masked_key()
     assert len((data_dir / KEY_FILE).read_bytes().strip()) == 44
 
 
@@ -179,7 +180,7 @@ def test_emotions_of_an_older_avatar_are_drawn_by_the_model_their_keys_name(
               "GOOGLE_GEMINI_BASE_URL": stub.url}
     older = make_service(tmp_path / "data", resume=False, AVATARS_GEMINI_MODEL="gemini-3-pro-image",
                          **gemini)
-    older.register_agent("atlas")
+    older.agents.register("atlas")
     older.generate("atlas", "a calm brass robot")
     older.close()
     stub.clear()
@@ -193,7 +194,7 @@ def test_an_interactive_call_is_bounded_by_the_interactive_deadline(
     service = make_service(AVATARS_PROVIDER="gemini", GOOGLE_GEMINI_BASE_URL=stub.url,
                            GEMINI_API_KEY="AIzaSyTEST-low-0123456789abcdefgh",
                            AVATARS_GEMINI_TIMEOUT_S="120", resume=False)
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.generate("atlas", "a calm brass robot")
     # The SDK tells the server how long it will wait: the interactive 20 s, not the 120 s.
     waits = [int(r.headers["x-server-timeout"]) for r in stub.requests]

@@ -284,7 +284,7 @@ def test_html_escapes_everything_from_data():
     assert "<script" not in html
     assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in html
     assert "&lt;script&gt;alert(&#x27;summary&#x27;)&lt;/script&gt;" in html
-    assert 'src="https://x.test/a.webp&quot; onerror=&quot;alert(1)"' in html
+    assert 'src="https://x.test/a.webp&quot; onerror=&quot;alert(1)?size=72"' in html
     assert 'href="/agent?name=evil&amp;x=&quot;&gt;&lt;script&gt;" target="_self"' in html
 
 
@@ -297,7 +297,9 @@ def test_html_draws_initials_when_there_is_no_avatar():
 
 def test_html_uses_the_avatar_url_as_an_img():
     html = render([TileAgent("ledger-bot", "Ledger Bot", avatar_url="/api/agents/ledger-bot/a")])
-    assert '<img class="aa-avatar" src="/api/agents/ledger-bot/a" width="72" height="72"' in html
+    assert ('<img class="aa-avatar" src="/api/agents/ledger-bot/a?size=72" srcset="'
+            '/api/agents/ledger-bot/a?size=72 1x, /api/agents/ledger-bot/a?size=144 2x" '
+            'width="72" height="72"') in html
 
 
 def test_ring_colour_differs_for_system_agents():

@@ -30,7 +30,7 @@ def test_a_4000_by_3000_photo_reaches_gemini_at_most_2048_px_wide(
         make_client: Callable[..., Client], stub: GeminiStub) -> None:
     client, service = make_client(AVATARS_PROVIDER="gemini", GEMINI_API_KEY=KEY,
                                   GOOGLE_GEMINI_BASE_URL=stub.url)
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     photo = corpus.jpeg(4000, 3000)
     answer = client.post("/agents/atlas/avatar/generate", headers=AUTH,
                          data={"identity_prompt": "a friendly brass robot"},
@@ -45,7 +45,7 @@ def test_a_4000_by_3000_photo_reaches_gemini_at_most_2048_px_wide(
 def test_an_installed_photo_is_kept_and_served_at_the_reference_size(
         make_client: Callable[..., Client]) -> None:
     client, service = make_client()
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     answer = client.put("/agents/atlas/avatar", headers=AUTH,
                         files={"image": ("photo.jpg", corpus.jpeg(3000, 4000), "image/jpeg")})
     assert answer.status_code == 200, answer.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,11 +20,19 @@ from ..storage.schema import agents, avatar_versions
 __all__ = ["Agents"]
 
 
+
+def _nothing() -> None:
+    """No one listens yet."""
+
+
 class Agents:
     """The ``agents`` table; an agent's avatars hang off its id, so renames carry them along."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.on_change: Callable[[], None] = _nothing
+        """Called after every committed change of which image an agent shows (``CurrentImages``
+        listens: its hot images are kept by agent name)."""
 
     def list(self) -> list[Agent]:
         with self.engine.connect() as conn:
@@ -95,12 +104,14 @@ class Agents:
                              .values(name=target, **fields))
         except IntegrityError:  # the new name was taken at the same moment
             raise taken from None
+        self.on_change()
         return self.get(target)
 
     def delete(self, agent_id: int) -> None:
         """Remove the agent; its versions, emotion variants and activities go with it (cascade)."""
         with self.engine.begin() as conn:
             conn.execute(agents.delete().where(agents.c.id == agent_id))
+        self.on_change()
 
 
 def checked_fields(display_name: str, type: str, description: str,

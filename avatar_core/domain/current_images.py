@@ -14,6 +14,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Hashable
 
 from ..foundation.errors import BadRequest, NotFound
 from ..foundation.models import Emotion, EmotionSet, ImageFile, quote
@@ -48,7 +49,10 @@ class CurrentImages:
         self.variants = variants
         self.files = files
         self.replicas = replicas  # None on a single node: nobody else holds hot images
-        self._hot: dict[str, ImageFile] = {}
+        # Every write that changes which image is current tells us: renames and deletes of
+        # agents, new and restored or removed versions.
+        agents.on_change = versions.on_change = self.changed
+        self._hot: dict[Hashable, ImageFile] = {}  # by name, or (name, size, format)
         self._generation = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -64,16 +68,26 @@ class CurrentImages:
         if version is None:
             raise NotFound("This agent has no avatar")
         found = self.files.file(version.display_blob)
-        with self._lock:
-            if len(self._hot) >= _MAX_HOT:
-                self._hot.clear()
-            if seen == self._generation:
-                self._hot[name] = found
+        self.remember(name, found, seen)
         return found
 
-    def cached(self, name: str) -> ImageFile | None:
-        """The hot display image, if this process has served it since the last change."""
-        return self._hot.get(name)
+    @property
+    def generation(self) -> int:
+        """Moves on every change: read it before a lookup, hand it to ``remember``."""
+        return self._generation
+
+    def remember(self, key: Hashable, image: ImageFile, seen: int) -> None:
+        """Keep ``image`` hot under ``key`` unless a change happened since ``seen``."""
+        with self._lock:
+            if len(self._hot) >= _MAX_HOT * 4:
+                self._hot.clear()
+            if seen == self._generation:
+                self._hot[key] = image
+
+    def cached(self, key: Hashable) -> ImageFile | None:
+        """The hot image under ``key`` (a name: the display image), if this process has
+        served it since the last change."""
+        return self._hot.get(key)
 
     def changed(self) -> None:
         """Something that decides which image is current changed: forget the hot ones, here

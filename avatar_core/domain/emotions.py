@@ -51,6 +51,8 @@ class ClaimedVariant:
     key: str
     emotion: Emotion
     base_blob: str
+    delivered: str | None = None  # the provider's image, kept before a crash could lose it
+    owner: str = ""  # the claim's owner: a result is stored only while it is still ours
 
 
 class EmotionVariants:
@@ -96,11 +98,31 @@ class EmotionVariants:
         rows = claim(self.engine, _table, where=_table.c.status == VariantStatus.PENDING,
                      order_by=[_table.c.updated_at, _table.c.agent_id], owner=owner,
                      lease_s=lease_s, limit=limit)
-        return [ClaimedVariant(r.agent_id, r.key, Emotion(r.emotion), r.base_blob) for r in rows]
+        return [ClaimedVariant(r.agent_id, r.key, Emotion(r.emotion), r.base_blob,
+                               r.reference_blob, owner)
+                for r in rows]
 
-    def finish(self, variant: ClaimedVariant, display_blob: str, reference_blob: str) -> None:
-        self._update(variant, status=VariantStatus.DONE, display_blob=display_blob,
+    def finish(self, variant: ClaimedVariant, display_blob: str, reference_blob: str) -> bool:
+        return self._update(variant, status=VariantStatus.DONE, display_blob=display_blob,
                      reference_blob=reference_blob, reason=None, message=None)
+
+    def deliver(self, variant: ClaimedVariant, reference_blob: str) -> None:
+        """Keep the provider's image on the pending row the moment it arrives: a crash after
+        this never pays for it again (the next claim starts from it)."""
+        with self.engine.begin() as conn:  # the lease stays: this worker carries on with it
+            conn.execute(_table.update().where(
+                _table.c.agent_id == variant.agent_id, _table.c.key == variant.key,
+                _table.c.status == VariantStatus.PENDING).values(reference_blob=reference_blob))
+
+    def polish(self, reference_blob: str, display_blob: str) -> list[str]:
+        """The display WebP of every done variant drawn as ``reference_blob`` is now
+        ``display_blob`` (the perceptual search's, replacing the quick one); the old blobs."""
+        with self.engine.begin() as conn:
+            where = (_table.c.reference_blob == reference_blob,
+                     _table.c.status == VariantStatus.DONE, _table.c.display_blob != display_blob)
+            old = list(conn.scalars(sa.select(_table.c.display_blob).where(*where)))
+            conn.execute(_table.update().where(*where).values(display_blob=display_blob))
+        return old
 
     def fail(self, variant: ClaimedVariant, error: GenerationError) -> None:
         self._update(variant, status=VariantStatus.FAILED, reason=error.reason.value,
@@ -136,24 +158,29 @@ class EmotionVariants:
         pending: list[Emotion] = []
         failed: list[dict[str, str]] = []
         blobs: dict[str, str] = {}
+        sources: dict[str, str] = {}
         for emotion, key in keys.items():
             row = rows.get(key)
             if row is None or row.status == VariantStatus.PENDING:
                 pending.append(emotion)
             elif row.status == VariantStatus.DONE:
                 done.append(emotion)
-                blobs[emotion] = row.display_blob
+                blobs[emotion], sources[emotion] = row.display_blob, row.reference_blob
             else:
                 failed.append({"emotion": emotion.value, "reason": row.reason or "unknown"})
         material = version.reference_blob + "|" + ",".join(keys[e] for e in done)
         return EmotionSet(
             agent_name=agent.name, emotions=done,
             version=hashlib.sha256(material.encode()).hexdigest()[:16],
-            pending=pending, failed=failed, keys={e.value: keys[e] for e in done}, blobs=blobs)
+            pending=pending, failed=failed, keys={e.value: keys[e] for e in done}, blobs=blobs,
+            sources=sources)
 
-    def _update(self, variant: ClaimedVariant, **values: Any) -> None:
+    def _update(self, variant: ClaimedVariant, **values: Any) -> bool:
+        """Settle a claimed variant; False (nothing written) when another worker holds it now
+        (our lease lapsed and it was claimed again) or it is settled already."""
+        mine = _table.c.owner == variant.owner if variant.owner else sa.true()
         with self.engine.begin() as conn:
-            conn.execute(_table.update().where(
+            return bool(conn.execute(_table.update().where(
                 _table.c.agent_id == variant.agent_id, _table.c.key == variant.key,
-                _table.c.status == VariantStatus.PENDING)
-                .values(owner=None, lease_until=None, updated_at=utcnow(), **values))
+                _table.c.status == VariantStatus.PENDING, mine)
+                .values(owner=None, lease_until=None, updated_at=utcnow(), **values)).rowcount)

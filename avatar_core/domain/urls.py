@@ -9,7 +9,8 @@ from __future__ import annotations
 from ..foundation.models import Agent, EmotionSet
 from ..storage.blobs import digest_of
 
-__all__ = ["avatar_url", "emotion_url", "job_url", "reference_url", "version_image_url"]
+__all__ = ["avatar_url", "emotion_url", "job_url", "reference_url", "sized", "srcset",
+           "version_image_url"]
 
 
 def avatar_url(agent: Agent) -> str | None:
@@ -39,3 +40,13 @@ def version_image_url(agent_name: str, version_id: int, display_blob: str) -> st
     """Versioned URL of one history entry's display image (a thumbnail in the history)."""
     return (f"/api/agents/{agent_name}/avatar/versions/{version_id}/image"
             f"?v={digest_of(display_blob)[:16]}")
+
+
+def sized(url: str, px: int) -> str:
+    """``url`` asking for ``px`` on its longest side (the server rounds up to its ladder)."""
+    return f"{url}{'&' if '?' in url else '?'}size={min(max(px, 16), 512)}"
+
+
+def srcset(url: str, px: int) -> str:
+    """The ``srcset`` of an image shown at ``px``: that size, and twice it for 2x screens."""
+    return f"{sized(url, px)} 1x, {sized(url, 2 * px)} 2x"

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 import re
-from enum import StrEnum
 from typing import Any
+
+from .stored_enums import StoredEnum
 
 __all__ = [
     "DELAY_MAX_S",
@@ -47,8 +48,9 @@ __all__ = [
 ]
 
 
-class FailureReason(StrEnum):
-    """Why a generation failed: the seven stable values other programs rely on."""
+class FailureReason(StoredEnum):
+    """Why a generation failed: the seven stable values other programs rely on. A stored
+    reason this version does not know is kept, and behaves as ``unknown``."""
 
     NOT_CONFIGURED = "not_configured"
     INVALID_INPUT = "invalid_input"
@@ -61,12 +63,12 @@ class FailureReason(StrEnum):
     @property
     def hint(self) -> str:
         """What the user can do about it."""
-        return _HINTS[self]
+        return _HINTS.get(self, _HINTS[FailureReason.UNKNOWN])
 
     @property
     def http_status(self) -> int:
         """The status the API answers with."""
-        return _STATUSES[self]
+        return _STATUSES.get(self, _STATUSES[FailureReason.UNKNOWN])
 
     @property
     def retryable(self) -> bool:

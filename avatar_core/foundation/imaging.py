@@ -45,7 +45,7 @@ from .image_formats import (
     webp_canvas_size,
 )
 from .limits import INLINE_IMAGE_MAX_BYTES, MAX_PIXELS, MAX_UPLOAD_BYTES, REFERENCE_MAX_SIDE
-from .webp import DISPLAY_TARGET_SSIM, Effort, EffortName, encode_at_target
+from .webp import DISPLAY_TARGET_SSIM, Effort, EffortName, encode_at_target, encode_webp
 
 __all__ = [
     "ACCEPTED_MIME_TYPES",
@@ -58,11 +58,13 @@ __all__ = [
     "PROVIDER_MAX_PIXELS",
     "Effort",
     "decode_provider_image",
+    "decode_stored",
     "image_size",
     "inline_reference",
-    "palette",
     "preview_png",
     "provider_outputs",
+    "provider_reference",
+    "quick_display_webp",
     "sniff_mime",
     "to_display_webp",
     "validate_upload",
@@ -92,11 +94,8 @@ LARGE_DECODE_PIXELS = 4_000_000
 DECODE_SLOTS = threading.BoundedSemaphore(2)
 """Decodes of images over ``LARGE_DECODE_PIXELS`` run at most two at a time: a 40 MP photo
 takes 160 MB decoded, and nothing else bounds how many uploads arrive at once."""
+QUICK_QUALITY, QUICK_METHOD = 80, 2
 
-_ALPHA_FLOOR = 64
-"""Pixels more transparent than this (0–255) do not count towards the palette."""
-
-_PALETTE_SAMPLE_SIDE = 64
 
 
 def validate_upload(
@@ -161,6 +160,27 @@ def provider_outputs(
     return reference, _encode_webp(image.copy(), max_side, Effort(effort))
 
 
+def provider_reference(data: bytes) -> tuple[bytes, Image.Image]:
+    """(reference PNG, decoded image) of a provider's answer, with no WebP encode: what is kept
+    the moment a provider delivers (its 8-bit PNG byte for byte)."""
+    image = _decode_provider(data)
+    as_is = data.startswith(b"\x89PNG\r\n\x1a\n") and image.mode in ("RGB", "RGBA")
+    return (data if as_is else _encode_png(image)), image
+
+
+def quick_display_webp(image: Image.Image, max_side: int = DISPLAY_MAX_SIDE) -> bytes:
+    """A display WebP in one encode (no search): shown at once, replaced by the searched one
+    in the background. Quality 80 meets the SSIM target on every image ``bench/webp.py`` has."""
+    image = image.copy()
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return encode_webp(image, QUICK_QUALITY, QUICK_METHOD)
+
+
+def decode_stored(data: bytes) -> Image.Image:
+    """One of our own stored images, decoded (with the same caps as a provider's)."""
+    return _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
+
+
 def to_display_webp(
     data: bytes,
     max_side: int = DISPLAY_MAX_SIDE,
@@ -195,38 +215,6 @@ def _encode_webp(image: Image.Image, max_side: int, effort: Effort) -> bytes:
     """Shrink in place (reduce() first, then LANCZOS: fast and sharp), then encode at the target."""
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
     return encode_at_target(image, target=DISPLAY_TARGET_SSIM, effort=effort).data
-
-
-def palette(data: bytes, count: int = 3) -> list[tuple[int, int, int]]:
-    """The ``count`` dominant colours of an image, most common first.
-
-    Used to carry a reference image's colours into generated avatars. A small thumbnail is
-    enough and keeps this fast; median-cut quantisation is deterministic. Near-transparent
-    pixels are ignored so a cut-out's empty background does not become its main colour. An
-    image with no visible pixels has no palette: the result is then empty.
-    """
-    if count < 1:
-        raise ValueError("count must be positive")
-    image = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
-    image.thumbnail((_PALETTE_SAMPLE_SIDE, _PALETTE_SAMPLE_SIDE), Image.Resampling.BILINEAR)
-    rgba = image.convert("RGBA").tobytes()
-    visible = bytearray()
-    for offset in range(0, len(rgba), 4):
-        if rgba[offset + 3] >= _ALPHA_FLOOR:
-            visible += rgba[offset : offset + 3]
-    if not visible:
-        return []
-    strip = Image.frombytes("RGB", (len(visible) // 3, 1), bytes(visible))
-    quantised = strip.quantize(colors=count, method=Image.Quantize.MEDIANCUT)
-    colours: list[int] = list(quantised.getpalette() or [])
-    counts = sorted(quantised.getcolors() or [], key=lambda item: (-item[0], item[1]))
-    result: list[tuple[int, int, int]] = []
-    for _, entry in counts:
-        index = int(entry)  # type: ignore[call-overload]  # a palette index for mode P
-        colour = (colours[3 * index], colours[3 * index + 1], colours[3 * index + 2])
-        if colour not in result:
-            result.append(colour)
-    return result[:count]
 
 
 def image_size(data: bytes) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from .errors import BadRequest
 from .limits import ERROR_QUOTE_CHARS, NAME_MAX_CHARS
+from .stored_enums import StoredEnum
 
 __all__ = [
     "AGENT_TYPES",
@@ -106,6 +107,20 @@ class VariantStatus(StrEnum):
     FAILED = "failed"
 
 
+class ProviderName(StoredEnum):
+    """Who drew an image (stored on each version and each paid call)."""
+
+    BUILTIN = "builtin"
+    GEMINI = "gemini"
+
+
+class JobMode(StoredEnum):
+    """How a bulk job's items are drawn: one call each, or through the provider's batch API."""
+
+    CALLS = "calls"
+    BATCH = "batch"
+
+
 class JobKind(StrEnum):
     DEFAULTS = "defaults"
 
@@ -134,12 +149,19 @@ class ItemStatus(StrEnum):
 
 @dataclass(frozen=True)
 class ImageFile:
-    """Bytes to serve plus the digest that names them (ETag); ``key``, an emotion's stable key."""
+    """Bytes to serve plus the digest that names them (ETag); ``key``, an emotion's stable key.
+
+    ``version`` is the digest a versioned URL names when these bytes are a rendition of the
+    display image (None: this digest); a ``provisional`` answer stands in for one not made yet,
+    so it is never cached for good.
+    """
 
     data: bytes
     digest: str
     media_type: str
     key: str | None = None
+    version: str | None = None
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,6 +221,7 @@ class EmotionSet:
     failed: list[dict[str, str]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     blobs: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # each variant's reference blob
     unavailable: str | None = None  # why this avatar has no variants at all, if it has none
 
 
@@ -240,7 +263,7 @@ class Job:
     created_at: datetime
     finished_at: datetime | None = None
     generated: int = 0
-    mode: str | None = None  # "batch" when the provider's batch API draws it
+    mode: JobMode = JobMode.CALLS
     paused_reason: str | None = None
     resumes_at: datetime | None = None
     agents: tuple[str, ...] = ()  # names of the agents that got a default so far

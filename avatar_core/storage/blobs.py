@@ -36,12 +36,12 @@ __all__ = [
 ]
 
 TEMP_PREFIX = ".tmp-"
-_NAME = re.compile(r"^[0-9a-f]{64}\.(webp|png)$")
-_MEDIA_TYPES = {"webp": "image/webp", "png": "image/png"}
+_NAME = re.compile(r"^[0-9a-f]{64}\.(webp|png|avif)$")
+_MEDIA_TYPES = {"webp": "image/webp", "png": "image/png", "avif": "image/avif"}
 
 
 def blob_name(data: bytes, ext: str) -> str:
-    """The content address of ``data`` stored as ``ext`` (``webp`` or ``png``)."""
+    """The content address of ``data`` stored as ``ext`` (``webp``, ``png`` or ``avif``)."""
     return check_blob_name(f"{digest(data)}.{ext}")
 
 

@@ -9,6 +9,9 @@ The two invariants that keep the database and the blob store in agreement live h
 
 A crash between a write and its commit leaves an unnamed blob; ``collect_garbage`` removes those
 at start-up. Its age filter keeps it from deleting a blob another process has just written.
+
+Renditions (sizes and formats of an image) live and die with their source: a rendition's blob
+is in use while its source blob is, and its row goes when the source does.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from sqlalchemy.engine import Engine
 from ..foundation.errors import NotFound
 from ..foundation.models import ImageFile
 from .blobs import BlobStore, digest_of, media_type_of
-from .schema import BLOB_COLUMNS
+from .schema import BLOB_COLUMNS, renditions
 
 __all__ = ["ImageFiles"]
 
@@ -54,28 +57,57 @@ class ImageFiles:
                    among: Iterable[str] | None = None) -> set[str]:
         """Blob names rows refer to: all, one agent's, or those of ``among`` still in use."""
         wanted = None if among is None else list(among)
-        names: set[str] = set()
         with self.engine.connect() as conn:
-            for column in BLOB_COLUMNS:
-                query = sa.select(column).distinct().where(column.is_not(None))
-                if agent_id is not None:
-                    query = query.where(column.table.c.agent_id == agent_id)
+            names = self._named(conn, agent_id, wanted)
+            if agent_id is None:  # renditions belong to no agent: they follow their source
+                query = sa.select(renditions.c.source_blob, renditions.c.blob).where(
+                    renditions.c.blob.is_not(None))
                 if wanted is not None:
-                    query = query.where(column.in_(wanted))
-                names.update(conn.scalars(query))
+                    query = query.where(renditions.c.blob.in_(wanted))
+                rows = conn.execute(query).all()
+                live = self._named(conn, None, [r.source_blob for r in rows]) if rows else set()
+                names.update(r.blob for r in rows if r.source_blob in live)
         return names
+
+    @staticmethod
+    def _named(conn: sa.Connection, agent_id: int | None, wanted: list[str] | None) -> set[str]:
+        names: set[str] = set()
+        for column in BLOB_COLUMNS:
+            query = sa.select(column).distinct().where(column.is_not(None))
+            if agent_id is not None:
+                query = query.where(column.table.c.agent_id == agent_id)
+            if wanted is not None:
+                query = query.where(column.in_(wanted))
+            names.update(conn.scalars(query))
+        return names
+
+    def _drop_renditions(self, sources: Iterable[str]) -> set[str]:
+        """Forget the renditions of ``sources`` (no longer in use); returns their blobs."""
+        wanted = list(sources)
+        if not wanted:
+            return set()
+        with self.engine.begin() as conn:
+            blobs = set(conn.scalars(sa.select(renditions.c.blob).where(
+                renditions.c.source_blob.in_(wanted), renditions.c.blob.is_not(None))))
+            conn.execute(renditions.delete().where(renditions.c.source_blob.in_(wanted)))
+        return blobs
 
     def delete_unreferenced(self, candidates: Iterable[str]) -> None:
         """Delete those of ``candidates`` that no row names any more."""
         wanted = set(candidates)
         with self.lock:
-            for name in wanted - self.referenced(among=wanted):
+            gone = wanted - self.referenced(among=wanted)
+            gone |= self._drop_renditions(gone)
+            for name in gone - self.referenced(among=gone):
                 self.blobs.delete(name)
 
     def collect_garbage(self, older_than_s: float = 0.0) -> int:
         """Remove blobs no row names and older than ``older_than_s``; returns how many."""
         with self.lock:
             referenced = self.referenced()
+            with self.engine.connect() as conn:
+                sources = set(conn.scalars(sa.select(renditions.c.source_blob).distinct()))
+            self._drop_renditions(sources - referenced)
             orphans = [n for n in self.blobs.names(older_than_s) if n not in referenced]
             for name in orphans:
                 self.blobs.delete(name)

@@ -14,16 +14,17 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..foundation.clock import utcnow
 from .schema import (
-    LEASED_TABLES,
     auth_failures,
     avatar_versions,
     cache_epoch,
+    emotion_variants,
     job_items,
     jobs,
     limiter_state,
     metadata,
     provider_calls,
     provider_slots,
+    renditions,
     replicas,
     schema_migrations,
 )
@@ -53,7 +54,7 @@ def _add_missing_columns(table: sa.Table, *names: str) -> Step:
 
 
 def _leases(conn: Connection) -> None:
-    for table in (t for t in LEASED_TABLES if t is not jobs):  # jobs got theirs in 4
+    for table in (emotion_variants, job_items):  # jobs got theirs in 4, renditions in 9
         _add_missing_columns(table, "owner", "lease_until")(conn)
 
 
@@ -76,6 +77,7 @@ MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (5, "several replicas", _replicas),
     (8, "failed token checks per client", lambda conn: auth_failures.create(conn,
                                                                            checkfirst=True)),
+    (9, "image renditions", lambda conn: renditions.create(conn, checkfirst=True)),
 )
 
 

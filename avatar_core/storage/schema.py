@@ -33,6 +33,7 @@ __all__ = [
     "metadata",
     "provider_calls",
     "provider_slots",
+    "renditions",
     "replicas",
     "schema_migrations",
     "settings_kv",
@@ -251,12 +252,28 @@ auth_failures = sa.Table(
     sa.Column("blocked_until", UTCDateTime, nullable=True),
 )
 
+renditions = sa.Table(
+    "renditions",
+    metadata,
+    # An image at one rung of the size ladder in one format (migration 9): made once, kept
+    # while its source blob is in use. Pending rows are background items, claimed with leases.
+    sa.Column("source_blob", sa.String(80), primary_key=True),
+    sa.Column("side", sa.Integer, primary_key=True),
+    sa.Column("format", sa.String(8), primary_key=True),
+    sa.Column("status", sa.String(10), nullable=False),  # pending | done | failed
+    sa.Column("blob", sa.String(80), nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+)
+
 
 BLOB_COLUMNS: tuple[sa.Column[str], ...] = (
     avatar_versions.c.display_blob, avatar_versions.c.reference_blob, avatar_versions.c.style_blob,
     emotion_variants.c.display_blob, emotion_variants.c.reference_blob,
 )
-"""Every column that names an image blob; a blob is in use while any of them names it."""
+"""Every column that names an image blob; a blob is in use while any of them names it.
+(A rendition's blob is in use while its source is: ``storage.images``.)"""
 
-LEASED_TABLES: tuple[sa.Table, ...] = (emotion_variants, job_items, jobs)
+LEASED_TABLES: tuple[sa.Table, ...] = (emotion_variants, job_items, jobs, renditions)
 """Tables whose pending rows background workers claim (``owner``, ``lease_until``)."""

@@ -65,8 +65,8 @@ class SecretBox:
             return AESGCM(self._key).decrypt(nonce, sealed, purpose.encode()).decode()
         except (InvalidTag, ValueError, TypeError):
             raise SecretUnreadable(
-                "The saved key can't be read: set AVATARS_SECRET_KEY as when it was saved, or "
-                "save the key again") from None
+                "The saved key can't be read on this replica: set AVATARS_SECRET_KEY as when "
+                "it was saved (the same on every replica), or save the key again") from None
 
 
 def _derive(secret_key: str) -> bytes:

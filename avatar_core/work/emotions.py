@@ -1,21 +1,27 @@
 """Emotion variants in the background: each pending row, claimed, drawn from its base avatar.
 
 A variant is drawn by the provider that made its base avatar, from that avatar's reference
-image, and stored only if the base is still current when it is done — checked once more when
-the call gets a provider slot, so variants queued for a replaced avatar cost no call.
+image. The provider's answer is kept on the row the moment it arrives (a crash after that never
+pays for it again), the variant is shown with a quick WebP, and the perceptual search and the
+renditions follow in the background. It is stored only if the base is still current when
+done — checked once more when the call gets a provider slot, so variants queued for a replaced
+avatar cost no call.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from PIL import Image
 
 from ..domain.agents import Agents
 from ..domain.emotions import EMOTIONS, ClaimedVariant, EmotionVariants
 from ..domain.versions import AvatarVersions
+from ..foundation import imaging
 from ..foundation.errors import FailureReason, GenerationError, to_generation_error
 from ..foundation.models import AvatarVersion, Emotion
 from ..foundation.pricing import CallKind
@@ -24,7 +30,7 @@ from ..providers.base import GeneratedImage, ImageRequest
 from ..storage.images import ImageFiles
 from ..storage.schema import emotion_variants
 from .budget import BudgetSpent
-from .generation import Generation, Produced
+from .generation import Generation
 from .limiter import Limiter
 from .queue import Task
 from .retry import RetryPolicy, Stopped
@@ -34,8 +40,8 @@ __all__ = ["NO_PICTURE_EMOTIONS", "EmotionWork", "Release"]
 NO_PICTURE_EMOTIONS = ("This avatar is an uploaded picture: the built-in renderer draws robots and "
                        "cannot vary it. Add a Gemini key to get its eight emotions.")
 
-Release = Callable[[sa.Table, dict[str, Any]], None]
-"""Gives a claimed row back to the queue, still pending."""
+Release = Callable[[sa.Table, dict[str, Any], datetime], None]
+"""Parks a claimed row, still pending, until the given moment or until the budget has room."""
 
 
 class _StaleBase(Exception):
@@ -99,12 +105,14 @@ class EmotionWork:
             self.variants.discard(variant)
             return
         try:
-            produced = self._produce(variant, version)
+            reference_blob, reference, image = self._reference(variant, version)
+            display = imaging.quick_display_webp(image)
         except _StaleBase:
             self.variants.discard(variant)
             return
-        except BudgetSpent:
-            self.release(emotion_variants, {"agent_id": variant.agent_id, "key": variant.key})
+        except BudgetSpent as spent:
+            self.release(emotion_variants, {"agent_id": variant.agent_id, "key": variant.key},
+                         spent.resumes_at)
             return  # background work pauses; the variant is drawn when the budget allows
         except Stopped:
             return  # the row stays pending and is drawn after the restart
@@ -113,9 +121,23 @@ class EmotionWork:
             return
         if self.stopping.is_set():
             return  # the row stays pending (its lease lapses) and is drawn after the restart
-        self._store(variant, produced)
+        self._store(variant, reference_blob, reference, display)
 
-    def _produce(self, variant: ClaimedVariant, version: AvatarVersion) -> Produced:
+    def _reference(self, variant: ClaimedVariant,
+                   version: AvatarVersion) -> tuple[str, bytes, Image.Image]:
+        """(blob, bytes, pixels) of the variant's reference PNG: the provider's answer, kept on
+        the row the moment it arrives (before any encode), or kept there by a run that died
+        after it."""
+        if variant.delivered is not None:
+            data = self.files.read(variant.delivered)
+            return variant.delivered, data, imaging.decode_stored(data)
+        reference, image = imaging.provider_reference(self._call(variant, version).data)
+        with self.files.lock:
+            blob = self.files.put(reference, "png")
+            self.variants.deliver(variant, blob)
+        return blob, reference, image
+
+    def _call(self, variant: ClaimedVariant, version: AvatarVersion) -> GeneratedImage:
         provider = self.generation.providers.for_version(version)
         if provider is None:
             raise GenerationError(FailureReason.NOT_CONFIGURED,
@@ -136,17 +158,20 @@ class EmotionWork:
 
             return self.limiter.run(guarded)
 
-        return self.generation.produce(provider, request, self.policy, run=still_current,
-                                       kind=CallKind.EMOTION, stopping=self.stopping)
+        return self.generation.call(provider, request, self.policy, run=still_current,
+                                    kind=CallKind.EMOTION, stopping=self.stopping)
 
-    def _store(self, variant: ClaimedVariant, produced: Produced) -> None:
+    def _store(self, variant: ClaimedVariant, reference_blob: str, reference: bytes,
+               display: bytes) -> None:
+        """Show the variant at once with its quick WebP; the searched one and the renditions
+        follow in the background (``renditions``)."""
         with self.files.lock:
             if self._current_base(variant) is None:
                 self.variants.discard(variant)  # the base changed while we worked: never shown
                 return
-            reference = self.files.put(produced.reference, "png")
-            display = self.files.put(produced.display, "webp")
-            self.variants.finish(variant, display_blob=display, reference_blob=reference)
+            display_blob = self.files.put(display, "webp")
+            self.variants.finish(variant, display_blob=display_blob, reference_blob=reference_blob)
+        self.generation.serving.plan(reference_blob, reference, polish=True)
 
     def _current_base(self, variant: ClaimedVariant) -> AvatarVersion | None:
         version = self.versions.current_of(variant.agent_id)

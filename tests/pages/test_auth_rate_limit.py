@@ -20,7 +20,7 @@ from avatar_core.domain.auth_failures import FAILURE_LIMIT
 from avatar_core.foundation.clock import utcnow
 from avatar_core.service import AvatarService
 from tests.conftest import ADMIN, Client, ServiceFactory
-from tests.page_helpers import fresh_app, open_page  # noqa: F401  (fresh_app: autouse)
+from tests.page_helpers import open_page
 from tests.page_helpers import reset as reset_app
 
 WRONG = "wrong-token-never-logged-0123456789"

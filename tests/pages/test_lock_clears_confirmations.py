@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from avatar_core import runtime
-from tests.page_helpers import fresh_app, open_page  # noqa: F401  (fresh_app: autouse)
+from tests.page_helpers import open_page
 from tests.page_helpers import reset as reset_app
 
 TOKEN = "s3cret-admin-for-locks"
@@ -23,7 +23,7 @@ def unlocked_at(page: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("AVATARS_ADMIN_TOKEN", TOKEN)
     reset_app()
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     service.generate("atlas", "a calm brass robot")
     at = open_page(SETTINGS)
     at.text_input(key="settings_unlock_token").input(TOKEN)

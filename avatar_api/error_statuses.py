@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .responses import ErrorBody
+from .models import ErrorBody
 
 __all__ = ["IMAGE", "errors", "image_answers"]
 
@@ -56,13 +56,22 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def image_answers(media_type: str, *statuses: int) -> dict[int | str, dict[str, Any]]:
-    """An image GET: the bytes (ETag, Cache-Control), 304 for a current copy, and errors."""
-    cached = {"ETag": {"description": "The image's digest", "schema": {"type": "string"}},
+    """An image GET: the bytes (ETag, Cache-Control), 304 for a current copy, and errors.
+
+    ``media_type`` is what a plain GET answers; ``?format=`` or ``Accept`` may ask for any of
+    AVIF, WebP and PNG."""
+    cached = {"ETag": {"description": "This representation's digest",
+                       "schema": {"type": "string"}},
               "Cache-Control": {"description": "immutable for a versioned URL",
-                                "schema": {"type": "string"}}}
+                                "schema": {"type": "string"}},
+              "Vary": {"description": "Accept, when the format was negotiated",
+                       "schema": {"type": "string"}},
+              "X-Avatar-Fallback": {"description": "initials or robot: a ?fallback= face",
+                                    "schema": {"type": "string"}}}
+    formats = dict.fromkeys((media_type, "image/avif", "image/webp", "image/png"))
     return {
         200: {"description": "The image", "headers": cached,
-              "content": {media_type: {"schema": IMAGE}}},
+              "content": {media: {"schema": IMAGE} for media in formats}},
         304: {"description": _WHEN[304], "headers": cached},
         **errors(*statuses),
     }

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from avatar_core import runtime
-from tests.page_helpers import fresh_app, open_page  # noqa: F401  (fresh_app: autouse)
+from tests.page_helpers import open_page
 from tests.page_helpers import reset as reset_app
 
 DETAIL = "app_pages/agent_detail.py"
@@ -21,7 +21,7 @@ def shown(at: AppTest) -> str:
 
 def with_avatar() -> None:
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     service.generate("atlas", PROMPT)
 
 
