@@ -277,9 +277,11 @@ def test_unknown_agent_is_404_everywhere(api):
 
 def test_unknown_api_path_is_json_404(api):
     client, _ = api
-    for method, path in (("GET", "/nope"), ("POST", "/agents/a/b/c/d"), ("DELETE", "/jobs"),
+    for method, path in (("GET", "/nope"), ("POST", "/agents/a/b/c/d"),
                          ("GET", "/agents/atlas/avatar/nothing")):
         assert_error(client.request(method, path), 404, "no such API endpoint")
+    refused = client.request("DELETE", "/jobs")  # a documented path, an undocumented method
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET"
     assert_error(client.get("/jobs/12345", headers=ADMIN_AUTH), 404, "Job not found")
 
 

@@ -199,3 +199,16 @@ def test_an_interactive_call_is_bounded_by_the_interactive_deadline(
     # The SDK tells the server how long it will wait: the interactive 20 s, not the 120 s.
     waits = [int(r.headers["x-server-timeout"]) for r in stub.requests]
     assert waits and max(waits) <= INTERACTIVE.total_s
+
+
+def test_an_undocumented_method_on_a_documented_path_is_405_with_allow(
+        make_client: Callable[..., Client]) -> None:
+    client, _service = make_client()
+    for method, path, allow in (("PUT", "/agents", "GET, POST"),
+                                ("PATCH", "/agents/atlas/avatar", "DELETE, GET, PUT"),
+                                ("TRACE", "/agents/atlas", "DELETE, GET, PATCH"),
+                                ("OPTIONS", "/agents/import", "POST")):
+        answer = client.request(method, path)
+        assert answer.status_code == 405, (method, path, answer.text)
+        assert answer.headers["allow"] == allow and answer.json()["detail"]
+    assert client.request("PUT", "/nothing/here").status_code == 404
