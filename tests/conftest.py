@@ -82,6 +82,12 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
     raise AssertionError("condition not reached in time")
 
 
+def work_settled(service: AvatarService) -> bool:
+    """No background work left in ``service``, renditions included (they write blobs too, and
+    ``work.idle`` does not wait for them)."""
+    return service.work.idle() and not service.serving.rows.pending()
+
+
 # --- real servers for several replicas: S3 (SeaweedFS) -------------------------------------
 
 from tests.s3_server import S3Server  # noqa: E402
