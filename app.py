@@ -13,10 +13,9 @@ from typing import Any
 
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Mount
 
-from avatar_api import create_api
-from avatar_core.runtime import reset_shared_service, shared_service, start_or_exit
+from avatar_api import api_mount
+from avatar_core import reset_shared_service, shared_service, start_or_exit
 
 
 @asynccontextmanager
@@ -31,7 +30,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
         await run_in_threadpool(reset_shared_service)
 
 
-app = st.App("app.py", routes=[Mount("/api", app=create_api(shared_service))], lifespan=lifespan)
+app = st.App("app.py", routes=[api_mount(shared_service)], lifespan=lifespan)
 
 if __name__ == "__main__":
     from avatar_ui.frame import draw_frame

@@ -3,12 +3,9 @@ Generate (from a prompt or a picture), Regenerate, Remove, the version history a
 
 import streamlit as st
 
-from avatar_core.domain.tiles import agent_label
-from avatar_core.domain.urls import avatar_url, emotion_url, reference_url
-from avatar_core.foundation.limits import PROMPT_MAX_CHARS
-from avatar_core.foundation.models import quote
+from avatar_core import PROMPT_MAX_CHARS, agent_label, quote, urls
 from avatar_ui import cycle, dashboard, detail
-from avatar_ui.actions import act
+from avatar_ui.actions import act, ask, confirm
 from avatar_ui.admin import admin_unlocked, require_admin
 from avatar_ui.avatars import face_stack_html
 from avatar_ui.frame import browser_timezone, is_dark
@@ -19,7 +16,7 @@ from avatar_ui.uploads import check_upload
 service = get_service()
 st.title("Agent Detail")
 
-agents = {agent.name: agent for agent in service.list_agents()}
+agents = {agent.name: agent for agent in service.agents.list()}
 if not agents:
     st.info("No agents yet. Add one in Settings → Agents, or register it through the API.")
     st.page_link("app_pages/settings.py", label="Open Settings", icon=":material/settings:")
@@ -42,13 +39,10 @@ if flash := st.session_state.pop("detail_flash", None):
     st.success(plain(flash), icon=":material/check_circle:")
 
 
-def close_generate_dialog() -> None:
-    st.session_state.pop("detail_dialog_for", None)
-
-
-@st.dialog("Generate avatar", width="large", on_dismiss=close_generate_dialog)
+@st.dialog("Generate avatar", width="large", on_dismiss=detail.close_dialog)
 def generate_dialog(name: str) -> None:
-    current = service.identity(name)["identity_prompt"] or agents[name].avatar_prompt or ""
+    version = service.current_version(name)
+    current = (version.identity_prompt if version else "") or agents[name].avatar_prompt or ""
     prompt = st.text_area("Identity prompt", value=current, max_chars=PROMPT_MAX_CHARS,
                           height=120, key="detail_gen_prompt",
                           placeholder="e.g. a calm brass robot with a violet visor",
@@ -88,7 +82,7 @@ face_col, info_col = st.columns([2, 3], gap="large")
 with face_col:
     # The next variant every 30 s; nothing moves while the dialog is open.
     shown = cycle.cycle_emotion(name, emotions, paused=dialog_open) if agent.has_avatar else None
-    url = emotion_url(emotions, shown) if shown else avatar_url(agent)
+    url = urls.emotion_url(emotions, shown) if shown else urls.avatar_url(agent)
     caption = shown or ("base avatar" if agent.has_avatar else "no avatar yet")
     st.html(face_stack_html(agent.name, agent.display_name, agent.is_system, url,
                             cycle.face_change(name, url), size=256,
@@ -106,14 +100,14 @@ with info_col:
     if agent.description:
         st.markdown(plain(agent.description))
     current = service.current_version(name)
-    if current is not None:
+    if current is not None and unlocked:  # prompts are for editors (and demo mode)
         kind = "default avatar" if current.is_default else "custom avatar"
         st.markdown(f"**Identity prompt** ({kind}):")
         st.text(current.identity_prompt)
         if current.refined_prompt:
             st.markdown("**Refined prompt** (what the image model was given):")
             st.text(current.refined_prompt)
-    else:
+    elif current is None:
         st.caption("No avatar yet: generate one, or fill in defaults from Settings.")
 
     if not unlocked:
@@ -130,24 +124,17 @@ with info_col:
             spinner="Making a fresh variation…")
     if buttons[2].button("Remove", key="detail_remove", width="stretch",
                          disabled=not unlocked or not agent.has_avatar):
-        st.session_state["detail_confirm_remove"] = name
-
-    if st.session_state.get("detail_confirm_remove") == name:
-        st.warning(f"Remove the avatar of {plain(agent.display_name)}? It stays in the version "
-                   "history and can be restored.")
-        yes, no = st.columns(2)
-        if yes.button("Yes, remove", type="primary", key="detail_remove_yes"):
-            st.session_state.pop("detail_confirm_remove", None)
-            act(lambda: service.remove_avatar(name), "detail_flash", "Avatar removed.")
-        if no.button("Cancel", key="detail_remove_no"):
-            st.session_state.pop("detail_confirm_remove", None)
-            st.rerun()
+        ask("detail_confirm_remove", name)
+    if confirm("detail_confirm_remove", f"Remove the avatar of {plain(agent.display_name)}? It "
+               "stays in the version history and can be restored.", "Yes, remove",
+               subject=name, buttons="detail_remove"):
+        act(lambda: service.remove_avatar(name), "detail_flash", "Avatar removed.")
 
     if current is not None:
         with st.expander("Reference image"):
             st.html(detail.reference_html(agent, current))
             st.markdown(f"[Open the full-quality reference]"
-                        f"({reference_url(name, current.reference_blob)})")
+                        f"({urls.reference_url(name, current.reference_blob)})")
 
 if dialog_open:
     generate_dialog(name)
@@ -198,7 +185,8 @@ for version in versions:
     marker = "**current** · " if version.current else ""
     default = " · default" if version.is_default else ""
     text.markdown(f"{marker}#{version.id} · {when} UTC · {plain(version.provider)} "
-                  f"({plain(version.model)}){default}  \n{plain(version.identity_prompt)}")
+                  f"({plain(version.model)}){default}"
+                  + (f"  \n{plain(version.identity_prompt)}" if unlocked else ""))
     if not version.current and action.button("Restore", key=f"detail_restore_{version.id}",
                                              disabled=not unlocked):
         act(lambda v=version.id: service.restore(name, v), "detail_flash",

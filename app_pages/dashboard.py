@@ -6,7 +6,7 @@ new avatars appear without a reload, while the window, filters and page stay as 
 
 import streamlit as st
 
-from avatar_core.domain.timeline import ROW_STATUSES, WINDOWS
+from avatar_core import ROW_STATUSES, WINDOWS
 from avatar_ui import dashboard
 from avatar_ui.frame import browser_timezone, is_dark
 

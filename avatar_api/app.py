@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from avatar_core.service import AvatarService
+from avatar_core import AvatarService
 
 from .errors import install_error_handlers
 from .guard import RequestGuard

@@ -12,10 +12,9 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from avatar_core.foundation.errors import InvalidInput
-from avatar_core.foundation.limits import FORM_OVERHEAD_BYTES, MAX_UPLOAD_BYTES
+from avatar_core import FORM_OVERHEAD_BYTES, MAX_UPLOAD_BYTES, InvalidInput
 
-from .schemas import GenerateIn
+from .inputs import GenerateIn
 
 __all__ = ["Form", "read_form", "read_generate_body"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from avatar_core.foundation.models import ImageFile
+from avatar_core import ImageFile
 
 __all__ = ["FALLBACK", "IMMUTABLE", "REVALIDATE", "cache_headers", "image_response",
            "is_versioned", "not_modified"]

@@ -7,12 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from avatar_core.domain.tokens import Role
-from avatar_core.foundation.errors import Forbidden, Unauthorized
-from avatar_core.service import AvatarService
+from avatar_core import AvatarService, Forbidden, Role, Unauthorized
 
 __all__ = ["ROW_ID_MAX", "Admin", "AgentName", "Editor", "MaybeEditor", "RowId", "ServiceDep",
-           "authenticate", "bearer_token"]
+           "authenticate", "bearer_token", "screen_token"]
 
 
 def _service(request: Request) -> AvatarService:
@@ -28,8 +26,8 @@ AgentName = Annotated[str, Path(description="The agent's slug: ^[a-z0-9][a-z0-9_
                                 examples=["atlas"])]
 
 ROW_ID_MAX = 2**63 - 1
-"""The largest id a row can have (SQLite's INTEGER, PostgreSQL's BIGINT)."""
-# A larger one used to reach the database and fail there (the fuzzer's /jobs/2**70: a 500).
+"""The largest id a row can have (SQLite's INTEGER, PostgreSQL's BIGINT): a larger one is
+refused as malformed before it reaches the database."""
 RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="A row id", examples=[1])]
 
 
@@ -48,6 +46,17 @@ def authenticate(service: AvatarService, authorization: str | None) -> Role:
     if granted is None:
         raise Unauthorized("Send a valid token: Authorization: Bearer <token>")
     return granted
+
+
+def screen_token(service: AvatarService, client: str, authorization: str) -> None:
+    """For a request that carries credentials: 429 while ``client`` is shut out after a burst
+    of failures (the token is not looked at then); else a token that grants nothing is counted
+    as one failure of that address. Demo mode checks no token, so it counts none."""
+    if service.tokens.demo_mode:
+        return
+    service.tokens.failures.check(client)
+    if service.tokens.role_of(bearer_token(authorization)) is None:
+        service.tokens.failures.record(client, "API token")
 
 
 def _require(role: Role) -> Callable[[Request, AvatarService], Role]:

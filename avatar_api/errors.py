@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from avatar_core.foundation.errors import AvatarError, FailureReason, GenerationError
+from avatar_core import AvatarError, FailureReason, GenerationError, TooManyAttempts
 
 __all__ = ["error_body", "error_response", "install_error_handlers", "retry_after_header"]
 
@@ -40,6 +40,8 @@ def error_response(exc: AvatarError) -> JSONResponse:
     reason = exc.reason if isinstance(exc, GenerationError) else None
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
     if reason is FailureReason.RATE_LIMITED:
         retry_after = exc.retry_after if isinstance(exc, GenerationError) else None
         headers["Retry-After"] = retry_after_header(retry_after)

@@ -15,12 +15,10 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from avatar_core.foundation.models import ImageFile
-from avatar_core.foundation.renditions import SIZE_MAX, SIZE_MIN, ImageFormat, negotiate
-from avatar_core.service import AvatarService
-from avatar_core.work.serving import Ask
+from avatar_core import SIZE_MAX, SIZE_MIN, Ask, AvatarService, ImageFile, ImageFormat, negotiate
 
 from .caching import cache_headers, is_versioned, not_modified
+from .scope import avatar_name, header, relative_path
 
 __all__ = ["HotAvatars"]
 
@@ -38,18 +36,13 @@ class HotAvatars:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            path: str = scope["path"]
-            root: str = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root):]
-            if path.startswith("/agents/") and path.endswith("/avatar"):
-                name = path[8:-7]
-                asked = self._asked(scope) if "/" not in name else None
-                image = (self.get_service().serving.cached_avatar(name, asked[0])
-                         if asked is not None else None)
-                if asked is not None and image is not None:
-                    await _answer(scope, send, image, asked)
-                    return
+            name = avatar_name(relative_path(scope))
+            asked = self._asked(scope) if name is not None else None
+            image = (self.get_service().serving.cached_avatar(name, asked[0])
+                     if name is not None and asked is not None else None)
+            if asked is not None and image is not None:
+                await _answer(scope, send, image, asked)
+                return
         await self.app(scope, receive, send)
 
     def _asked(self, scope: Scope) -> _Asked:
@@ -89,8 +82,7 @@ async def _answer(scope: Scope, send: Send, image: ImageFile, asked: tuple[Ask, 
                   ) -> None:
     ask, v = asked
     headers = cache_headers(image, versioned=is_versioned(image, v), vary=ask.negotiated)
-    match = next((value.decode("latin-1") for key, value in scope["headers"]
-                  if key == b"if-none-match"), None)
+    match = header(scope, b"if-none-match")
     raw = [(key.lower().encode(), value.encode()) for key, value in headers.items()]
     if not_modified(image, match):
         await send({"type": "http.response.start", "status": 304, "headers": raw})

@@ -10,8 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from avatar_core.foundation.renditions import SIZE_MAX, SIZE_MIN, ImageFormat, negotiate
-from avatar_core.work.serving import Ask
+from avatar_core import SIZE_MAX, SIZE_MIN, Ask, ImageFormat, negotiate
 
 __all__ = ["AskDep", "image_ask"]
 

@@ -20,9 +20,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import pandas as pd
-
-from .domain import demo, urls
+from .domain import demo
 from .domain.activities import Activities, ActivityFeed
 from .domain.agents import Agents
 from .domain.current_images import CurrentImages, check_emotion
@@ -35,7 +33,6 @@ from .foundation.clock import utcnow
 from .foundation.config import Settings
 from .foundation.models import (
     Activity,
-    Agent,
     AvatarVersion,
     Emotion,
     EmotionSet,
@@ -43,8 +40,8 @@ from .foundation.models import (
     ItemStatus,
     Job,
     JobKind,
+    ProviderName,
 )
-from .providers.base import ImageProvider
 from .storage.cluster import ClusterLock, LockSpace, Replicas, process_owner
 from .storage.database import create_engine, is_sqlite
 from .storage.images import ImageFiles
@@ -54,14 +51,14 @@ from .storage.secret_box import SecretBox
 from .storage.stores import open_blob_store
 from .work.agent_import import ImportCost, ImportResult
 from .work.background import BackgroundWork
-from .work.budget import Budget, Spend
-from .work.bulk import DefaultsPlan, ProgressCallback
+from .work.budget import Budget
+from .work.bulk import ProgressCallback
 from .work.bundle import import_file, pictures_to_install
 from .work.emotions import NO_PICTURE_EMOTIONS
 from .work.generation import Generation
 from .work.job_control import JobControl
 from .work.locks import AgentLocks
-from .work.providers import ProviderChoice
+from .work.providers import Providers
 from .work.serving import ImageServing
 
 __all__ = ["GC_GRACE_S", "AvatarService"]
@@ -76,7 +73,7 @@ class AvatarService:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine = create_engine(settings.database_url)
+        self.engine = create_engine(settings.database_url, settings.concurrency)
         self.single_node = is_sqlite(self.engine)
         self.owner = process_owner()
         self.cluster = ClusterLock(self.engine)
@@ -89,15 +86,15 @@ class AvatarService:
         self.jobs = Jobs(self.engine)
         self.tokens = TokenStore(self.engine, settings.admin_token)
         saved = SavedSettings(self.engine)
-        self.providers = ProviderChoice(settings, saved,
+        self.providers = Providers(settings, saved,
                                         SecretBox(settings.secret_key, settings.data_dir))
         self.images = CurrentImages(self.agents, self.history, self.variants, self.files,
                                     None if self.single_node else Replicas(self.engine, self.owner))
         self.locks = AgentLocks(self.cluster)
         self.budget = Budget(self.engine, settings, saved)
         self.serving = ImageServing(self.images, self.files, lambda: self.work.worker.kick())
-        self.generation = Generation(self.providers, self.files, self.history, self.images,
-                                     self.locks, self.budget, self.serving)
+        self.generation = Generation(self.providers, self.files, self.history, self.locks,
+                                     self.budget, self.serving)
         self.work = BackgroundWork(settings, self.agents, self.history, self.variants,
                                    self.jobs, self.files, self.generation, self.locks, self.owner)
         self.job_control = JobControl(self.jobs, self.work)  # list, cancel, paused
@@ -125,7 +122,7 @@ class AvatarService:
             self._started = True
         if resume:
             self.work.resume()
-            if seeded and self.providers.active().name == "builtin":
+            if seeded and self.providers.active().name == ProviderName.BUILTIN:
                 self.work.bulk.start()
         return self
 
@@ -146,33 +143,13 @@ class AvatarService:
 
     # --- agents ---------------------------------------------------------------------------
 
-    def list_agents(self) -> list[Agent]:
-        return self.agents.list()
-
-    def get_agent(self, name: str) -> Agent:
-        return self.agents.get(name)
-
-    def register_agent(self, name: str, display_name: str = "", type: str = "other",
-                       description: str = "", avatar_prompt: str | None = None,
-                       is_system: bool = False) -> Agent:
-        return self.agents.register(name, display_name, type, description, avatar_prompt,
-                                    is_system)
-
-    def update_agent(self, name: str, **changes: Any) -> Agent:
-        """Edit or rename (``new_name``); avatars, history and emotions follow the agent."""
-        agent = self.agents.update(name, **changes)
-        self.images.changed()  # hot images are kept by name
-        return agent
-
     def delete_agent(self, name: str) -> None:
         """Remove the agent, its activities, versions, emotions and every blob only it used."""
         agent = self.agents.get(name)
-        with self.locks.hold(agent.id):
-            with self.files.lock:
-                names = self.files.referenced(agent_id=agent.id)
-                self.agents.delete(agent.id)
-                self.files.delete_unreferenced(names)
-            self.images.changed()
+        with self.locks.hold(agent.id), self.files.lock:
+            names = self.files.referenced(agent_id=agent.id)
+            self.agents.delete(agent.id)
+            self.files.delete_unreferenced(names)
 
     def import_agents(self, filename: str, data: bytes) -> ImportResult:
         """Register the agents of a CSV/JSON file, or a zip of one with a picture per agent
@@ -186,8 +163,6 @@ class AvatarService:
             installed.append(name)
 
         result = import_file(self.agents, install, filename, data)
-        if result.created:
-            self.images.changed()
         queued = len(installed) * len(EMOTIONS) if price else 0
         return replace(result, emotions_queued=queued,
                        estimated_usd=round(len(installed) * price, 4))
@@ -213,14 +188,7 @@ class AvatarService:
     def delete_activities(self, name: str, before: datetime | None = None) -> int:
         return self.activities.delete(self.agents.get(name), before)
 
-    def activity_table(self, since: datetime | None = None) -> pd.DataFrame:
-        """Activities still open or ending after ``since`` as a frame, for the timeline."""
-        return self.activities.frame(since)
-
     # --- avatars --------------------------------------------------------------------------
-
-    def active_provider(self) -> ImageProvider:
-        return self.providers.active()
 
     def install_picture(self, name: str, data: bytes, *, is_default: bool = False) -> AvatarVersion:
         """A picture as the avatar itself (a new version); emotions follow where possible."""
@@ -250,7 +218,6 @@ class AvatarService:
         agent = self.agents.get(name)
         with self.locks.hold(agent.id):
             self.history.set_current(agent.id, version_id)
-            self.images.changed()
         self.work.ensure_emotions(agent.id)
         return self.history.get(agent.id, version_id)
 
@@ -262,7 +229,6 @@ class AvatarService:
             if current is None:
                 return False
             self.history.set_current(agent.id, None)
-            self.images.changed()
         return True
 
     def versions(self, name: str) -> list[AvatarVersion]:
@@ -273,33 +239,12 @@ class AvatarService:
     def current_version(self, name: str) -> AvatarVersion | None:
         return self.history.current_of(self.agents.get(name).id)
 
-    def identity(self, name: str) -> dict[str, Any]:
-        agent = self.agents.get(name)
-        version = self.history.current_of(agent.id)
-        return {
-            "agent_name": agent.name,
-            "identity_prompt": version.identity_prompt if version else None,
-            "updated_at": version.created_at.isoformat() if version else None,
-            "has_avatar": version is not None,
-            "has_reference": version is not None,
-            "is_default": bool(version and version.is_default),
-        }
-
     # --- images ---------------------------------------------------------------------------
-
-    def avatar_image(self, name: str) -> ImageFile:
-        return self.images.avatar(name)
-
-    def cached_avatar(self, name: str) -> ImageFile | None:
-        return self.images.cached(name)
 
     def version_image(self, name: str, version_id: int) -> ImageFile:
         """The display image of one version of the history (thumbnails, restore previews)."""
         agent = self.agents.get(name)
         return self.files.file(self.history.get(agent.id, version_id).display_blob)
-
-    def reference_image(self, name: str) -> ImageFile:
-        return self.images.reference(name)
 
     def emotions(self, name: str) -> EmotionSet:
         """The current avatar's variants: ready, pending, failed — or why there are none."""
@@ -317,17 +262,6 @@ class AvatarService:
             self.work.worker.kick()
         return retried
 
-    def emotion_image(self, name: str, emotion: str) -> ImageFile:
-        return self.images.emotion(name, emotion)
-
-    @staticmethod
-    def avatar_url(agent: Agent) -> str | None:
-        """Versioned URL: the digest changes with the image, so it may be cached forever."""
-        return urls.avatar_url(agent)
-
-    def referenced_blobs(self) -> set[str]:
-        return self.files.referenced()
-
     # --- bulk defaults --------------------------------------------------------------------
 
     def generate_defaults(self, progress: ProgressCallback | None = None,
@@ -341,57 +275,14 @@ class AvatarService:
         """Names of the agents that job ``job_id`` gave a default avatar."""
         return self.jobs.agent_names(job_id, ItemStatus.DONE)
 
-    def defaults_plan(self, *, batch: bool = False) -> DefaultsPlan:
-        """What "Generate default avatars" would do and cost, without doing it."""
-        return self.work.bulk.plan(batch=batch)
-
-    def job(self, job_id: int) -> Job:
-        return self.job_control.get(job_id)
-
     def latest_defaults_job(self) -> Job | None:
         return self.job_control.latest(JobKind.DEFAULTS)
 
     # --- budget ---------------------------------------------------------------------------
 
-    def spend(self) -> Spend:
-        """Provider spend today and over 30 days, by kind of call, and the daily budget."""
-        return self.budget.summary()
-
     def set_daily_budget(self, usd: float | None) -> None:
         self.budget.set_limit(usd)
-        self.work.worker.kick()  # a raised budget resumes paused work at once
-
-    # --- provider and key -----------------------------------------------------------------
-
-    def provider_choice(self) -> str:
-        return self.providers.choice()
-
-    def set_provider_choice(self, choice: str) -> None:
-        self.providers.set_choice(choice)
-
-    def active_provider_label(self) -> str:
-        return self.providers.label()
-
-    def gemini_key(self) -> str | None:
-        return self.providers.gemini_key()
-
-    def key_source(self) -> str | None:
-        return self.providers.key_source()
-
-    def masked_key(self) -> str | None:
-        return self.providers.masked_key()
-
-    def save_gemini_key(self, key: str) -> None:
-        self.providers.save_key(key)
-
-    def remove_gemini_key(self) -> None:
-        self.providers.remove_key()
-
-    def saved_key_problem(self) -> str | None:
-        return self.providers.saved_key_problem()
-
-    def test_gemini_key(self) -> tuple[bool, str]:
-        return self.providers.test_key()
+        self.work.budget_changed()  # a raised budget resumes paused work at once
 
     # --- pages ----------------------------------------------------------------------------
 

@@ -11,29 +11,55 @@ from __future__ import annotations
 
 import streamlit as st
 
+from avatar_core import TooManyAttempts
+
 from .service import get_service
 
 __all__ = ["ADMIN_KEY", "admin_unlocked", "lock_admin", "require_admin", "unlock_admin"]
 
 ADMIN_KEY = "admin_token"  # session_state key holding the entered admin token
+PENDING_KEYS = ("detail_confirm_remove", "detail_dialog_for", "settings_confirm_delete",
+                "settings_confirm_defaults", "settings_start_defaults")
+"""Confirmations and dialogs of writes in progress: none outlives the lock."""
 
 
 def admin_unlocked() -> bool:
     """Admin (and write) actions are allowed: demo mode, or the right token was entered."""
     tokens = get_service().tokens
-    return tokens.demo_mode or tokens.is_admin(st.session_state.get(ADMIN_KEY))
-
-
-def unlock_admin(token: str) -> bool:
-    """Keep ``token`` for this session if it is the admin token; False otherwise."""
-    if get_service().tokens.is_admin(token):
-        st.session_state[ADMIN_KEY] = token
+    if tokens.demo_mode or tokens.is_admin(st.session_state.get(ADMIN_KEY)):
         return True
+    _forget_pending()  # locked (or the token changed): a half-confirmed write is void
     return False
+
+
+def unlock_admin(token: str) -> str | None:
+    """Keep ``token`` for this session if it is the admin token (None); else why not.
+
+    Wrong tokens count against this browser's address like the API's (``AuthFailures``):
+    after a burst, the answer says how long to wait and the token is not even compared.
+    """
+    tokens = get_service().tokens
+    address = st.context.ip_address  # None on loopback (and not a str under AppTest)
+    client = address if isinstance(address, str) and address else "local"
+    try:
+        tokens.failures.check(client)
+        if tokens.is_admin(token):
+            st.session_state[ADMIN_KEY] = token
+            return None
+        tokens.failures.record(client, "admin unlock")
+    except TooManyAttempts as exc:
+        return exc.detail
+    return "That is not the admin token."
 
 
 def lock_admin() -> None:
     st.session_state.pop(ADMIN_KEY, None)
+    _forget_pending()
+
+
+def _forget_pending() -> None:
+    for key in PENDING_KEYS:
+        st.session_state.pop(key, None)
 
 
 def require_admin(what: str = "This action") -> bool:

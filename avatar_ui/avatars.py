@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from html import escape
 
-from avatar_core.domain import urls
-from avatar_core.domain.tiles import initials, initials_color, ring_color
+from avatar_core import initials, initials_color, ring_color, urls
 
 __all__ = ["CROSSFADE_S", "avatar_html", "face_stack_html"]
 

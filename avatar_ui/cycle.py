@@ -12,8 +12,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
-from avatar_core.domain.emotions import emotion_at
-from avatar_core.foundation.models import Emotion, EmotionSet
+from avatar_core import Emotion, EmotionSet, emotion_at
 
 __all__ = ["EMOTION_CYCLE_MS", "TICK_KEY", "cycle_emotion", "face_change", "next_emotion",
            "show_emotion"]

@@ -17,10 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from avatar_core.domain import urls
-from avatar_core.domain.activities import ActivityFeed
-from avatar_core.domain.tiles import TileAgent
-from avatar_core.domain.timeline import WINDOWS, Timeline, build_timeline
+from avatar_core import WINDOWS, ActivityFeed, TileAgent, Timeline, build_timeline, urls
 
 from .frame import zone
 from .service import get_service
@@ -66,7 +63,7 @@ def activity_feed() -> ActivityFeed:
 @st.cache_data(ttl=DATA_TTL_S, show_spinner=False)
 def tile_agents() -> list[TileAgent]:
     """Every agent as the dashboard tile needs it, with its versioned avatar URL."""
-    return [TileAgent.from_agent(a, urls.avatar_url(a)) for a in get_service().list_agents()]
+    return [TileAgent.from_agent(a, urls.avatar_url(a)) for a in get_service().agents.list()]
 
 
 def activity_frame_for(window_label: str) -> pd.DataFrame:

@@ -14,14 +14,11 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from avatar_core.domain import urls
-from avatar_core.domain.emotions import EMOTIONS
-from avatar_core.foundation.errors import FailureReason
-from avatar_core.foundation.models import Agent, AvatarVersion, Emotion, EmotionSet
+from avatar_core import EMOTIONS, Agent, AvatarVersion, Emotion, EmotionSet, FailureReason, urls
 
 from .avatars import avatar_html
 
-__all__ = ["STRIP_SIZE", "THUMB_SIZE", "StripTile", "api_base", "api_urls_text",
+__all__ = ["STRIP_SIZE", "THUMB_SIZE", "StripTile", "api_base", "api_urls_text", "close_dialog",
            "emotion_tile_html", "reference_html", "strip_caption", "strip_tiles",
            "version_thumb_html"]
 
@@ -125,3 +122,8 @@ def api_urls_text(agent: Agent) -> str:
         f"# version history (JSON)\n{base}/avatar/versions",
     ]
     return "\n".join(lines)
+
+
+def close_dialog() -> None:
+    """The Generate dialog was dismissed: it stays closed on the next run."""
+    st.session_state.pop("detail_dialog_for", None)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from avatar_core.runtime import shared_service
-from avatar_core.service import AvatarService
+from avatar_core import AvatarService, shared_service
 
 __all__ = ["get_service"]
 

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from avatar_core.domain.spend import CONFIRM_ABOVE_USD, spend_rows
-from avatar_core.foundation.errors import AvatarError
-from avatar_core.foundation.models import Job
-from avatar_core.service import AvatarService
+from avatar_core import AvatarError, AvatarService, Job
 
-from .actions import act, show_error
-from .dashboard import refresh_data
+from .actions import act, ask, confirm
+from .spend import CONFIRM_ABOVE_USD, spend_rows
 from .text import plain
 
 __all__ = ["budget_panel", "cancel_button", "import_go_ahead"]
@@ -29,7 +26,7 @@ def budget_panel(service: AvatarService, unlocked: bool) -> None:
     """Spend today and over 30 days; the budget, where it comes from, and (for an admin) a
     form to save one and a button that clears a saved one back to the environment's."""
     st.subheader("Daily budget")
-    spend = service.spend()
+    spend = service.budget.summary()
     limit = spend.limit
     of_limit = f" of ${limit:,.2f} ({_SOURCES[spend.source]})" if limit is not None else \
         " (no budget set)"
@@ -39,11 +36,14 @@ def budget_panel(service: AvatarService, unlocked: bool) -> None:
         return
     with st.form("settings_budget_form"):
         new_limit = st.number_input("Daily budget in USD ($0: nothing paid goes out)",
-                                    min_value=0.0, value=float(limit or 0.0), step=1.0,
-                                    key="settings_budget")
+                                    min_value=0.0, value=limit, step=1.0,
+                                    placeholder="no budget", key="settings_budget")
         if st.form_submit_button("Save budget"):
-            act(lambda: service.set_daily_budget(new_limit), "settings_budget_flash",
-                "Budget saved: it applies at once, on every replica.")
+            if new_limit is None:  # an empty field is not $0: nothing to save
+                st.warning("Enter an amount to save a budget.")
+            else:
+                act(lambda: service.set_daily_budget(new_limit), "settings_budget_flash",
+                    "Budget saved: it applies at once, on every replica.")
     if spend.source == "settings":
         environment = (f"${spend.environment_limit:,.2f}" if spend.environment_limit is not None
                        else "none")
@@ -60,15 +60,10 @@ def cancel_button(service: AvatarService, job: Job) -> None:
     if not st.button("Cancel job", key=f"settings_cancel_job_{job.id}",
                      icon=":material/cancel:"):
         return
-    try:
-        service.job_control.cancel(job.id)
-    except AvatarError as exc:
-        show_error(exc)
-        return
-    st.toast(f"Job #{job.id} cancelled: the agents not started yet are skipped.",
-             icon=":material/cancel:")
-    refresh_data()
-    st.rerun()
+    if act(lambda: service.job_control.cancel(job.id)) is not None:
+        st.toast(f"Job #{job.id} cancelled: the agents not started yet are skipped.",
+                 icon=":material/cancel:")
+        st.rerun()
 
 
 def import_go_ahead(service: AvatarService, filename: str, data: bytes, pressed: bool) -> bool:
@@ -82,19 +77,12 @@ def import_go_ahead(service: AvatarService, filename: str, data: bytes, pressed:
         if cost.estimated_usd <= CONFIRM_ABOVE_USD:
             st.session_state.pop(_CONFIRM_IMPORT, None)
             return True
-        st.session_state[_CONFIRM_IMPORT] = (filename, cost.pictures, cost.emotions,
-                                             cost.estimated_usd)
+        ask(_CONFIRM_IMPORT, (filename, cost.pictures, cost.emotions, cost.estimated_usd))
     pending = st.session_state.get(_CONFIRM_IMPORT)
     if not pending or pending[0] != filename:
         return False
     _name, pictures, emotions, usd = pending
-    st.warning(plain(f"The {pictures} pictures queue {emotions} emotion images with Gemini: "
-                     f"about ${usd:,.2f}. Go ahead?"))
-    yes, no = st.columns(2)
-    if yes.button("Yes, import", type="primary", key="settings_import_yes"):
-        st.session_state.pop(_CONFIRM_IMPORT, None)
-        return True
-    if no.button("Cancel", key="settings_import_no"):
-        st.session_state.pop(_CONFIRM_IMPORT, None)
-        st.rerun()
-    return False
+    question = plain(f"The {pictures} pictures queue {emotions} emotion images with Gemini: "
+                     f"about ${usd:,.2f}. Go ahead?")
+    return confirm(_CONFIRM_IMPORT, question, "Yes, import", subject=pending,
+                   buttons="settings_import")

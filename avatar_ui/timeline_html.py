@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from avatar_core.domain.timeline import Timeline, TimelineRow
+from avatar_core import Timeline, TimelineRow
 
 from .avatars import avatar_html
 

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import streamlit as st
 
-from avatar_core.foundation.errors import AvatarError
+from avatar_core import AvatarError
 
 from .service import get_service
 

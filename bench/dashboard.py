@@ -49,7 +49,7 @@ def seed(n_agents: int, n_activities: int) -> None:
     service = runtime.shared_service()
     names = [f"agent-{i:04d}" for i in range(n_agents)]
     for index, name in enumerate(names):
-        service.register_agent(name, f"Agent {index:04d}", is_system=index % 25 == 0)
+        service.agents.register(name, f"Agent {index:04d}", is_system=index % 25 == 0)
     service.record_activities(scale_activities(names, datetime.now(UTC), n_activities))
 
 

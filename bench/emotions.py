@@ -23,7 +23,7 @@ def until_all_emotions(latency: float, concurrency: int) -> tuple[float, float]:
     with GeminiStub(latency_s=latency) as stub:
         service = gemini_service(stub.url, concurrency)
         try:
-            service.register_agent("moody")
+            service.agents.register("moody")
             started = time.perf_counter()
             service.generate("moody", "a robot with many moods")
             one_call = time.perf_counter() - started

@@ -61,7 +61,7 @@ def serve(kind: str, port: int, data_dir: str) -> None:
     if kind == "ours":
         from avatar_api import create_api
 
-        service.avatar_image(AGENT)  # warm: the dashboard has asked for it before
+        service.images.avatar(AGENT)  # warm: the dashboard has asked for it before
         for fmt in (ImageFormat.WEBP, ImageFormat.AVIF):  # and for its 48 px renditions
             assert not service.serving.avatar(AGENT, Ask(48, fmt)).provisional
         app = create_api(lambda: service)
@@ -160,20 +160,21 @@ def measure(port: int, path: str, expect: int, clients: int, seconds: float,
 
 def prepare(data_dir: str) -> tuple[str, str, int]:
     """One generated avatar; returns (versioned URL path, ETag, size in bytes)."""
+    from avatar_core.domain import urls
     from avatar_core.foundation.config import Settings
     from avatar_core.service import AvatarService
 
     service = AvatarService(Settings.from_mapping(settings(data_dir)))
     service.start()
-    service.register_agent(AGENT)
+    service.agents.register(AGENT)
     service.generate(AGENT, "a friendly brass robot with a monocle")
     deadline = time.monotonic() + 600  # its emotions, then its renditions (AVIF among them)
     while not (service.work.idle() and not service.serving.rows.pending()):
         if time.monotonic() > deadline:
             raise SystemExit("renditions not made in 600 s")
         time.sleep(0.1)
-    image = service.avatar_image(AGENT)
-    url = service.avatar_url(service.get_agent(AGENT))
+    image = service.images.avatar(AGENT)
+    url = urls.avatar_url(service.agents.get(AGENT))
     service.close()
     assert url is not None
     return url, f'"{image.digest}"', len(image.data)

@@ -41,7 +41,7 @@ def prepare(data_dir: Path, count: int) -> None:
     try:
         for i in range(count):
             name = f"agent-{i:03d}"
-            service.register_agent(name, display_name=f"Agent {i}")
+            service.agents.register(name, display_name=f"Agent {i}")
             robot = render_robot(ImageRequest(kind="identity", agent_name=name,
                                               identity_prompt=name, prompt=name, seed=i))
             service.install_picture(name, robot, is_default=True)

@@ -70,24 +70,6 @@ def service(make_service: ServiceFactory) -> AvatarService:
     return make_service()
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
-    """Poll ``predicate`` (real background threads need real time); fail loudly on timeout."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
-
-
-def work_settled(service: AvatarService) -> bool:
-    """No background work left in ``service``, renditions included (they write blobs too, and
-    ``work.idle`` does not wait for them)."""
-    return service.work.idle() and not service.serving.rows.pending()
-
-
 # --- real servers for several replicas: S3 (SeaweedFS) -------------------------------------
 
 from tests.s3_server import S3Server  # noqa: E402
@@ -174,6 +156,7 @@ def make_client(make_service: ServiceFactory) -> Callable[..., Client]:
 # --- the Gemini protocol server -------------------------------------------------------------
 
 from tests.gemini_server import GeminiStub  # noqa: E402
+from tests.helpers import gemini_env  # noqa: E402
 
 
 @pytest.fixture
@@ -186,6 +169,18 @@ def stub() -> Iterator[GeminiStub]:
     with GeminiStub(image_size=32) as server:
         yield server
     close_clients()
+
+
+@pytest.fixture
+def gemini(make_service: ServiceFactory, stub: GeminiStub) -> ServiceFactory:
+    """Started services that draw with Gemini (the real SDK) against ``stub``; options as for
+    ``make_service`` (``GOOGLE_GEMINI_BASE_URL=`` points one at another server)."""
+
+    def factory(data_dir: Path | None = None, *, resume: bool = True,
+                **options: str) -> AvatarService:
+        return make_service(data_dir, resume=resume, **gemini_env(stub, **options))
+
+    return factory
 
 
 # --- the same test on SQLite and on PostgreSQL --------------------------------------------

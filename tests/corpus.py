@@ -11,6 +11,7 @@ import functools
 import io
 import random
 import struct
+import zipfile
 import zlib
 
 from PIL import Image
@@ -71,6 +72,17 @@ def png(w: int = 64, h: int = 64, color: Colour = (200, 30, 30)) -> bytes:
     """A solid PNG; a 4-tuple colour makes an RGBA image."""
     mode = "RGBA" if len(color) == 4 else "RGB"
     return _save(Image.new(mode, (w, h), color), "PNG")
+
+
+def agents_zip(count: int) -> bytes:
+    """A zip of ``agents.csv`` naming ``agent-0`` … and one picture per agent."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        names = [f"agent-{n}" for n in range(count)]
+        bundle.writestr("agents.csv", "name\n" + "\n".join(names) + "\n")
+        for name in names:
+            bundle.writestr(f"{name}.png", png(color=(10, 120, 90)))
+    return buffer.getvalue()
 
 
 def jpeg(w: int = 64, h: int = 64, color: tuple[int, int, int] = (30, 120, 200)) -> bytes:

@@ -4,6 +4,7 @@ Usage: python -m tests.crash_child MODE DATA_DIR [STUB_URL]
   MODE = write     generate avatars for a few agents in a loop (built-in provider)
          bulk      start bulk defaults for 12 agents against the stub, then wait
          emotions  generate one avatar against the stub; its emotions run in the background
+         batch     start bulk defaults for 3 agents in batch mode against the stub, then wait
 Prints "ready" once work has started; never exits on its own in bulk/emotions modes.
 """
 
@@ -29,13 +30,14 @@ def main() -> None:
     # Settings a test adds for several replicas (shared database, bucket, lease length).
     values.update({k: v for k, v in os.environ.items()
                    if k.startswith(("AVATARS_DATABASE_URL", "AVATARS_BLOB_URL", "AVATARS_LEASE",
+                                    "AVATARS_BATCH_POLL_S",
                                     "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"))})
     service = AvatarService(Settings.from_mapping(values)).start()
     if mode == "write":
         names = [f"agent-{i}" for i in range(3)]
         for name in names:
-            if name not in {a.name for a in service.list_agents()}:
-                service.register_agent(name)
+            if name not in {a.name for a in service.agents.list()}:
+                service.agents.register(name)
         print("ready", flush=True)
         round_ = 0
         while True:
@@ -47,10 +49,16 @@ def main() -> None:
             round_ += 1
     if mode == "bulk":
         for i in range(12):
-            service.register_agent(f"bulk-{i:02d}", type="other")
+            service.agents.register(f"bulk-{i:02d}", type="other")
         service.generate_defaults()
+    elif mode == "batch":
+        known = {a.name for a in service.list_agents()}
+        for name in ("atlas", "nova", "orion"):
+            if name not in known:
+                service.register_agent(name)
+        service.generate_defaults(batch=True)
     elif mode == "emotions":
-        service.register_agent("moody")
+        service.agents.register("moody")
         service.generate("moody", "a robot with many moods")
     print("ready", flush=True)
     while True:

@@ -1,31 +1,27 @@
 """Real databases for tests that must hold on SQLite and on PostgreSQL alike.
 
 ``database_url`` is parametrized: ``sqlite`` leaves the default (a file under the data dir),
-``postgresql`` gives each test its own fresh database on one PostgreSQL server per module.
+``postgresql`` gives each test its own fresh database on the run's PostgreSQL server.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
-from tests.postgres_server import PostgresServer, postgres_bin
+from tests.postgres_server import PostgresServer
 
 __all__ = ["database_url", "postgres"]
 
 _names = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    if postgres_bin() is None:
-        pytest.fail("PostgreSQL is missing: sudo apt-get install postgresql (scripts/test does)")
-    server = PostgresServer()
-    yield server
-    server.stop()
+@pytest.fixture
+def postgres(postgres_server: PostgresServer) -> PostgresServer:
+    """The run's one PostgreSQL server (conftest's ``postgres_server``)."""
+    return postgres_server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

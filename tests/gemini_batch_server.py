@@ -5,6 +5,8 @@ What the ``google-genai`` SDK sends (``batches.py``, ``files.py``, ``_api_client
 - ``POST /v1beta/models/{model}:batchGenerateContent`` with ``{"batch": {"displayName",
   "inputConfig": {"requests": {"requests": [{"request": {...}, "metadata": {"key": ...}}]}}
   | {"fileName": "files/…"}}}``; the answer is an Operation whose ``metadata`` is the batch.
+- ``GET /v1beta/batches`` (``pageSize``, ``pageToken``): ``{"operations": [...],
+  "nextPageToken"}``, every batch of the project (how a lost submit is found again).
 - ``GET /v1beta/batches/{id}``: the same Operation; once done, ``metadata.output`` holds
   ``inlinedResponses.inlinedResponses`` (for inline input) or ``responsesFile`` (for file input).
 - ``POST /upload/v1beta/files`` (``X-Goog-Upload-Command: start``) answers an
@@ -49,6 +51,7 @@ _WIRE_STATES = {
 }
 _TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1main."
 _CREATE = re.compile(r"^/(?P<version>v1[a-z0-9]*)/models/(?P<model>[^/:]+):batchGenerateContent$")
+_LIST = re.compile(r"^/v1[a-z0-9]*/batches$")
 _GET = re.compile(r"^/v1[a-z0-9]*/(?P<name>batches/[^/:]+)$")
 _UPLOAD = re.compile(r"^/upload/(?P<version>v1[a-z0-9]*)/files$")
 _DOWNLOAD = re.compile(r"^/v1[a-z0-9]*/(?P<name>files/[^/:]+):download$")
@@ -102,6 +105,8 @@ class BatchStub:
         self._files: dict[str, StoredFile] = {}
         self._uploads: dict[str, _Upload] = {}
         self._upload_failures: deque[int] = deque()
+        self._create_holds: deque[threading.Event] = deque()
+        self.lists = 0  # GET /batches answered
 
     # --- scripting and inspection -------------------------------------------------------------
 
@@ -118,6 +123,14 @@ class BatchStub:
         with self._lock:
             self._upload_failures.append(status)
         return self
+
+    def hold_next_create(self) -> threading.Event:
+        """Record the next batch, then keep its create call unanswered until the returned
+        event is set (a client that times out, or is killed, before it learns the name)."""
+        release = threading.Event()
+        with self._lock:
+            self._create_holds.append(release)
+        return release
 
     @property
     def created(self) -> list[BatchRecord]:
@@ -143,6 +156,8 @@ class BatchStub:
         parts = urlsplit(path)
         if method == "POST" and (match := _CREATE.match(parts.path)):
             return self._create(match["model"], match["version"], raw)
+        if method == "GET" and _LIST.match(parts.path):
+            return self._list(parse_qs(parts.query))
         if method == "GET" and (match := _GET.match(parts.path)):
             return self._get(match["name"])
         if method == "POST" and _UPLOAD.match(parts.path):
@@ -174,7 +189,22 @@ class BatchStub:
                 walk=self._walks.popleft() if self._walks else DEFAULT_WALK,
             )
             self._batches[record.name] = record
-            return WireAnswer(payload=self._operation(record))
+            hold = self._create_holds.popleft() if self._create_holds else None
+            answer_ = WireAnswer(payload=self._operation(record))
+        if hold is not None:
+            hold.wait(timeout=120)
+        return answer_
+
+    def _list(self, query: dict[str, list[str]]) -> WireAnswer:
+        size = int(query.get("pageSize", ["50"])[0] or 50)
+        start = int(query.get("pageToken", ["0"])[0] or 0)
+        with self._lock:
+            self.lists += 1
+            records = list(self._batches.values())[start:start + size]
+            payload: dict[str, Any] = {"operations": [self._operation(r) for r in records]}
+            if start + size < len(self._batches):
+                payload["nextPageToken"] = str(start + size)
+        return WireAnswer(payload=payload)
 
     def _items(
         self, input_config: dict[str, Any]

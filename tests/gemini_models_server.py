@@ -13,7 +13,7 @@ import threading
 from collections.abc import Collection
 from typing import Any
 
-from tests.gemini_wire import WireAnswer, model_not_found_body
+from tests.gemini_wire import WireAnswer, error_body, model_not_found_body
 
 __all__ = ["LINEUP_2026", "RETIRED", "ModelCatalog"]
 
@@ -48,6 +48,13 @@ class ModelCatalog:
         self.retired = set(RETIRED)
         self.lists = 0  # models.list requests answered
         self.gets = 0  # models.get requests answered
+        self.api_keys: list[str | None] = []  # the x-goog-api-key of each request, in order
+        self._failures: list[WireAnswer] = []
+
+    def fail_next(self, status: int, rpc_status: str, message: str) -> None:
+        """The next list or get answers this error in Google's format (a revoked key, say)."""
+        with self._lock:
+            self._failures.append(WireAnswer(status, error_body(status, rpc_status, message)))
 
     def refuses(self, model: str) -> bool:
         """True when a call to ``model`` gets 404 NOT_FOUND."""
@@ -63,11 +70,15 @@ class ModelCatalog:
             if self.only is not None:
                 self.only = self.only - {model}
 
-    def route(self, method: str, path: str) -> WireAnswer | None:
+    def route(self, method: str, path: str, api_key: str | None) -> WireAnswer | None:
         """The answer to ``GET …/models`` or ``GET …/models/{name}``; None for other paths."""
-        if method != "GET":
-            return None
         bare = path.split("?", 1)[0]
+        if method != "GET" or not (_LIST.match(bare) or _GET.match(bare)):
+            return None
+        with self._lock:
+            self.api_keys.append(api_key)
+            if self._failures:
+                return self._failures.pop(0)
         if _LIST.match(bare):
             with self._lock:
                 self.lists += 1

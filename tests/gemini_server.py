@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import re
@@ -53,6 +54,11 @@ __all__ = ["GeminiStub", "ReceivedRequest", "ScriptedResponse", "StubKind", "ref
 # API version changes between releases, so any v1* prefix is accepted.
 _PATH = re.compile(r"^/(?P<version>v1[a-z0-9]*)/models/(?P<model>[^/:]+):generateContent$")
 _WINDOW_S = 60.0
+
+
+def _digest(request: ReceivedRequest) -> str:
+    return hashlib.sha256(json.dumps([request.model, request.body], sort_keys=True)
+                          .encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,11 @@ class GeminiStub:
         quota_mode: Literal["window", "rate"] = "window",
         image_size: int = 256,
         known_models: Collection[str] | None = None,
+        quota_window_s: float = _WINDOW_S,
     ) -> None:
         self.latency_s = latency_s
+        # The window "window" mode counts in (a test scales a per-minute quota down to seconds).
+        self.quota_window_s = quota_window_s
         self.models = ModelCatalog(known_models)
         self.quota_per_min = quota_per_min
         # "window": at most N in any sliding 60 s (bursts pass); "rate": a token bucket that
@@ -134,6 +143,7 @@ class GeminiStub:
         self._accepted: deque[float] = deque()  # monotonic times of requests within quota
         self._calls = 0
         self._rate_limited = 0
+        self._admitted: list[str] = []  # digests of the requests let through the quota
         self._in_flight = 0
         self._max_in_flight = 0
         self._closing = threading.Event()
@@ -176,6 +186,13 @@ class GeminiStub:
             return self._rate_limited
 
     @property
+    def repeated_calls(self) -> int:
+        """Requests let through the quota that repeat an earlier one byte for byte (the same
+        face or emotion asked for, and paid for, twice)."""
+        with self._lock:
+            return len(self._admitted) - len(set(self._admitted))
+
+    @property
     def max_in_flight(self) -> int:
         """The most requests the stub was answering at the same time (checks concurrency)."""
         with self._lock:
@@ -213,6 +230,7 @@ class GeminiStub:
             self._script.clear()
             self._requests.clear()
             self._accepted.clear()
+            self._admitted.clear()
             self._calls = 0
             self._rate_limited = 0
             self._max_in_flight = self._in_flight
@@ -260,7 +278,7 @@ class GeminiStub:
             self._calls += 1
             self._requests.append(request)
             now = time.monotonic()
-            while self._accepted and now - self._accepted[0] >= _WINDOW_S:
+            while self._accepted and now - self._accepted[0] >= self.quota_window_s:
                 self._accepted.popleft()
             if self.quota_per_min is not None and self.quota_mode == "rate":
                 per_s = self.quota_per_min / 60.0
@@ -271,12 +289,14 @@ class GeminiStub:
                     self._rate_limited += 1
                     return ScriptedResponse("rate_limited"), round((1.0 - self._tokens) / per_s, 3)
                 self._tokens -= 1.0
+                self._admitted.append(_digest(request))
                 return self._pop(request.model), None
             if self.quota_per_min is not None and len(self._accepted) >= self.quota_per_min:
                 self._rate_limited += 1
-                frees_at = self._accepted[0] + _WINDOW_S
+                frees_at = self._accepted[0] + self.quota_window_s
                 return ScriptedResponse("rate_limited"), max(1.0, math.ceil(frees_at - now))
             self._accepted.append(now)
+            self._admitted.append(_digest(request))
             return self._pop(request.model), None
 
     @contextlib.contextmanager
@@ -337,7 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        listed = stub.models.route(method, self.path)  # not counted in ``calls``
+        # not counted in ``calls``
+        listed = stub.models.route(method, self.path, headers.get("x-goog-api-key"))
         if listed is not None:
             return self._send_answer(listed)
         routed = stub.batches.route(method, self.path, headers, raw)

@@ -1,52 +1,31 @@
-"""What the AppTest page tests share: a fresh service per test, opening a page, reading it.
+"""What the AppTest page tests share: opening a page, reading it, waiting for it.
 
-Each test configures the service through the environment (as the real server is configured),
-so ``app.py`` runs unchanged, on real SQLite files under tmp_path.
+Their fixtures (a fresh service per test, configured through the environment) are in
+``tests/pages/conftest.py``.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 import streamlit as st
 from PIL import Image
-from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
 from avatar_core import runtime
 from avatar_ui.text import WORD_JOINER
+from tests.helpers import wait_until
 
-__all__ = ["APP", "PAGES", "fresh_app", "open_page", "png", "protos", "reset", "texts",
+__all__ = ["APP", "PAGES", "open_page", "png", "protos", "reset", "texts",
            "unescaped", "wait_for"]
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 # Not "pages/": Streamlit would treat that folder as a v1 multipage app and serve its files
 # without app.py (no frame) until some session first ran st.navigation.
 PAGES = ("app_pages/dashboard.py", "app_pages/agent_detail.py", "app_pages/settings.py")
-
-
-@pytest.fixture(autouse=True)
-def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A service on tmp_path per test: empty, built-in provider, small pools."""
-    monkeypatch.setenv("AVATARS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("AVATARS_DEMO", "0")
-    monkeypatch.setenv("AVATARS_PROVIDER", "builtin")
-    monkeypatch.setenv("AVATARS_CONCURRENCY", "2")
-    monkeypatch.setenv("AVATARS_REFINE_PROMPT", "off")  # no text call before each image call
-    monkeypatch.delenv("AVATARS_ADMIN_TOKEN", raising=False)
-    monkeypatch.delenv("AVATARS_DATABASE_URL", raising=False)
-    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml of the developer
-    # The first st.App of a process fixes Streamlit's script path from the working directory;
-    # restore it after the test, or a later test's App would look for app.py in tmp_path.
-    monkeypatch.setattr(streamlit_config, "_main_script_path", streamlit_config._main_script_path)
-    reset()
-    yield
-    reset()
 
 
 def reset() -> None:
@@ -91,12 +70,16 @@ def unescaped(markdown: str) -> str:
 
 
 def wait_for(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, "page never reached the expected state"
-        time.sleep(0.3)
+    """Rerun the page until ``done`` holds of it."""
+
+    def rerun_done() -> bool:
+        if done(at):
+            return True
         at.run()
         assert not at.exception, at.exception
+        return False
+
+    wait_until(rerun_done, timeout, every=0.3, message="page never reached the expected state")
 
 
 def png(color: tuple[int, int, int] = (40, 90, 200)) -> bytes:

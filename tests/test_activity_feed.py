@@ -45,7 +45,7 @@ def same_rows(feed_frame: pd.DataFrame, fresh: pd.DataFrame) -> None:
 @pytest.fixture
 def fleet(service: AvatarService) -> AvatarService:
     for name in ("atlas", "nova"):
-        service.register_agent(name, name.title())
+        service.agents.register(name, name.title())
     for minutes in (600, 300, 120, 30):
         record(service, "atlas", minutes)
         record(service, "nova", minutes + 7, status="error")
@@ -55,16 +55,16 @@ def fleet(service: AvatarService) -> AvatarService:
 def test_first_read_is_the_whole_horizon_then_only_new_rows(fleet: AvatarService) -> None:
     feed = ActivityFeed(fleet.activities, HORIZON)
     since = now() - HORIZON
-    same_rows(feed.frame(since), fleet.activity_table(since))
+    same_rows(feed.frame(since), fleet.activities.frame(since))
     assert (feed.full_reads, feed.rows_read) == (1, 8)
 
-    same_rows(feed.frame(since), fleet.activity_table(since))  # nothing new: nothing read
+    same_rows(feed.frame(since), fleet.activities.frame(since))  # nothing new: nothing read
     assert (feed.full_reads, feed.rows_read) == (1, 8)
 
     record(fleet, "nova", 1, status="running", summary="triage")
     record(fleet, "atlas", 2)
     frame = feed.frame(since)
-    same_rows(frame, fleet.activity_table(since))
+    same_rows(frame, fleet.activities.frame(since))
     assert (feed.full_reads, feed.rows_read) == (1, 10)  # the two new rows, nothing else
     assert "triage" in frame["summary"].tolist()
 
@@ -74,7 +74,7 @@ def test_frames_for_shorter_windows_match_a_fresh_read(fleet: AvatarService) -> 
     feed.frame(now() - HORIZON)
     for hours in (1, 6, 24):
         since = now() - timedelta(hours=hours)
-        same_rows(feed.frame(since), fleet.activity_table(since))
+        same_rows(feed.frame(since), fleet.activities.frame(since))
     assert feed.full_reads == 1
 
 
@@ -83,7 +83,7 @@ def test_a_delete_makes_it_read_the_horizon_again(fleet: AvatarService) -> None:
     since = now() - HORIZON
     feed.frame(since)
     assert fleet.delete_activities("nova") == 4
-    same_rows(feed.frame(since), fleet.activity_table(since))
+    same_rows(feed.frame(since), fleet.activities.frame(since))
     assert feed.full_reads == 2
     assert set(feed.frame(since)["agent_name"]) == {"atlas"}
 
@@ -94,16 +94,16 @@ def test_a_delete_and_an_insert_between_two_reads_are_both_seen(fleet: AvatarSer
     feed.frame(since)
     fleet.delete_activities("atlas", before=now() - timedelta(minutes=200))
     record(fleet, "atlas", 3, summary="after the delete")
-    same_rows(feed.frame(since), fleet.activity_table(since))
+    same_rows(feed.frame(since), fleet.activities.frame(since))
 
 
 def test_a_rename_files_the_rows_under_the_new_name(fleet: AvatarService) -> None:
     feed = ActivityFeed(fleet.activities, HORIZON)
     since = now() - HORIZON
     feed.frame(since)
-    fleet.update_agent("atlas", new_name="atlas-2")
+    fleet.agents.update("atlas", new_name="atlas-2")
     frame = feed.frame(since)
-    same_rows(frame, fleet.activity_table(since))
+    same_rows(frame, fleet.activities.frame(since))
     assert set(frame["agent_name"]) == {"atlas-2", "nova"}
 
 
@@ -111,7 +111,7 @@ def test_a_row_committed_behind_the_last_id_is_not_missed(fleet: AvatarService) 
     """PostgreSQL hands out ids before commit, so id 12 may become visible after id 13."""
     feed = ActivityFeed(fleet.activities, HORIZON)
     since = now() - HORIZON
-    agent_id = fleet.get_agent("atlas").id
+    agent_id = fleet.agents.get("atlas").id
     started = now() - timedelta(minutes=10)
 
     def insert(row_id: int, summary: str) -> None:
@@ -126,7 +126,7 @@ def test_a_row_committed_behind_the_last_id_is_not_missed(fleet: AvatarService) 
     insert(15, "earlier id, committed second")
     frame = feed.frame(since)
     assert "earlier id, committed second" in frame["summary"].tolist()
-    same_rows(frame, fleet.activity_table(since))
+    same_rows(frame, fleet.activities.frame(since))
 
 
 def test_rows_past_the_horizon_are_let_go(fleet: AvatarService) -> None:
@@ -141,8 +141,8 @@ def test_rows_past_the_horizon_are_let_go(fleet: AvatarService) -> None:
 def test_an_empty_table_is_an_empty_frame_with_the_columns(service: AvatarService) -> None:
     feed = ActivityFeed(service.activities, HORIZON)
     frame = feed.frame(now() - HORIZON)
-    assert frame.empty and list(frame.columns) == list(service.activity_table().columns)
-    service.register_agent("atlas", "Atlas")
+    assert frame.empty and list(frame.columns) == list(service.activities.frame().columns)
+    service.agents.register("atlas", "Atlas")
     record(service, "atlas", 5)
     assert len(feed.frame(now() - HORIZON)) == 1
     assert feed.full_reads == 1  # a new agent is no reason to read everything again

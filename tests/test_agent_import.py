@@ -24,13 +24,13 @@ def test_csv_rows_are_registered_and_bad_rows_reported(service):
     assert [(e.row, e.name) for e in result.errors] == [(3, "Bad Name"), (4, "nova")]
     assert "Invalid agent name" in result.errors[0].detail
     assert "Unknown agent type" in result.errors[1].detail
-    root = service.get_agent("root")
+    root = service.agents.get("root")
     assert root.is_system and root.avatar_prompt == "A purple guardian robot"
-    assert service.get_agent("atlas").display_name == "Atlas"
+    assert service.agents.get("atlas").display_name == "Atlas"
 
 
 def test_json_list_or_object_and_api_output_import(service):
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     exported = [{"name": "nova", "display_name": "Nova", "type": "data-analyst",
                  "description": "", "is_system": False, "avatar_url": None,
                  "has_avatar": False, "is_default_avatar": False},
@@ -42,7 +42,7 @@ def test_json_list_or_object_and_api_output_import(service):
     assert "already exists" in result.errors[0].detail
     wrapped = json.dumps({"agents": [{"name": "orion", "is_system": "true"}]}).encode()
     assert import_agents(service.agents, parse_agent_file("b.JSON", wrapped)).created == ["orion"]
-    assert service.get_agent("orion").is_system
+    assert service.agents.get("orion").is_system
 
 
 def test_bad_is_system_value_is_a_row_error(service):
@@ -66,4 +66,4 @@ def test_unreadable_files_are_refused(filename, data, message):
 def test_utf8_bom_csv_from_spreadsheets(service):
     data = "\ufeffname,display_name\nzoe,Zoë\n".encode()
     assert import_agents(service.agents, parse_agent_file("a.csv", data)).created == ["zoe"]
-    assert service.get_agent("zoe").display_name == "Zoë"
+    assert service.agents.get("zoe").display_name == "Zoë"

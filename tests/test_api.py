@@ -19,22 +19,15 @@ from avatar_core import runtime
 from avatar_core.foundation.models import Emotion
 from avatar_core.service import AvatarService
 from tests import corpus
-from tests.conftest import ADMIN, Client, wait_until
-from tests.gemini_server import GeminiStub
+from tests.conftest import ADMIN, Client
+from tests.helpers import GEMINI_KEY, gemini_env, wait_until
 
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
-GEMINI_KEY = "AIzaSyTEST-0123456789abcdefghijklmnopq"
 EMOTIONS = [e.value for e in Emotion]
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def gemini_stub() -> Iterator[GeminiStub]:
-    with GeminiStub(image_size=64) as stub:
-        yield stub
 
 
 @pytest.fixture
@@ -102,7 +95,7 @@ WRITES: list[tuple[str, str, dict[str, Any] | None]] = [
 @pytest.mark.parametrize("token", [None, "anything", ADMIN])
 def test_demo_mode_refuses_every_write_and_says_how_to_configure(make_client, token):
     client, service = make_client(AVATARS_ADMIN_TOKEN="")
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     headers = bearer(token) if token else {}
     for method, path, body in WRITES:
         response = client.request(method, path, json=body, headers=headers)
@@ -110,7 +103,7 @@ def test_demo_mode_refuses_every_write_and_says_how_to_configure(make_client, to
         assert "no admin token is configured" in found["detail"], (method, path)
     identity = client.get("/agents/atlas/avatar/identity", headers=headers)
     assert_error(identity, 401, "AVATARS_ADMIN_TOKEN")
-    assert service.get_agent("atlas").display_name == "atlas"  # nothing changed
+    assert service.agents.get("atlas").display_name == "atlas"  # nothing changed
     # Reads stay public.
     assert client.get("/agents").status_code == 200
     assert client.get("/agents/atlas").status_code == 200
@@ -119,7 +112,8 @@ def test_demo_mode_refuses_every_write_and_says_how_to_configure(make_client, to
 
 def test_writes_need_a_valid_bearer_token(api):
     client, service = api
-    service.register_agent("atlas")
+    service.agents.register("atlas")
+    service.tokens.failures.limit = 1000  # dozens of wrong tokens on purpose: no lock-out here
     for method, path, body in WRITES:
         for headers in ({}, bearer("wrong-token"), {"Authorization": f"Basic {ADMIN}"},
                         {"Authorization": "Bearer"}):
@@ -197,7 +191,7 @@ def test_register_list_get_agents(api):
                                   b'{"name": 42}'])
 def test_malformed_bodies_are_422(api, body):
     client, service = api
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     for path, method in (("/agents", "POST"), ("/agents/atlas", "PATCH"),
                          ("/agents/atlas/avatar/generate", "POST"),
                          ("/agents/atlas/activities", "POST")):
@@ -253,7 +247,7 @@ def test_activities(api):
     running = client.post("/agents/atlas/activities", headers=ADMIN_AUTH, json={
         "started_at": "2026-01-01T11:00:00Z", "kind": "chat", "status": "running"})
     assert running.status_code == 201 and running.json()["ended_at"] is None
-    assert len(service.activity_table().to_dict("records")) == 2
+    assert len(service.activities.frame().to_dict("records")) == 2
 
     bad = {"started_at": "2026-01-01T10:00:00Z", "ended_at": "2026-01-01T10:05:00Z",
            "kind": "dance", "status": "success"}
@@ -514,12 +508,11 @@ def test_emotions_shape_and_images(make_client):
 # --- bulk defaults and jobs ---------------------------------------------------------------
 
 
-def test_generate_defaults_job_and_wait(make_client, gemini_stub):
+def test_generate_defaults_job_and_wait(make_client, stub):
     # Through the Gemini stub: its small images keep the defaults and the emotion variants that
     # follow them cheap (the built-in renderer would spend seconds of CPU on the variants).
     client, service = make_client(background=True, AVATARS_CONCURRENCY="2",
-                                  GEMINI_API_KEY=GEMINI_KEY, AVATARS_PROVIDER="gemini",
-                                  GOOGLE_GEMINI_BASE_URL=gemini_stub.url)
+                                  **gemini_env(stub))
     register(client, "atlas", description="Closes deals")
     register(client, "custom")
     generate(client, "custom")
@@ -557,12 +550,10 @@ def test_generate_defaults_job_and_wait(make_client, gemini_stub):
     service.work.shutdown()  # the emotion variants that follow are not this test's business
 
 
-def test_generate_defaults_failures_are_summarised(make_client, gemini_stub):
-    client, service = make_client(background=True, GEMINI_API_KEY=GEMINI_KEY,
-                                  AVATARS_PROVIDER="gemini",
-                                  GOOGLE_GEMINI_BASE_URL=gemini_stub.url)
+def test_generate_defaults_failures_are_summarised(make_client, stub):
+    client, service = make_client(background=True, **gemini_env(stub))
     register(client, "atlas")
-    gemini_stub.push("error", status=400, message="Image generation refused for this prompt")
+    stub.push("error", status=400, message="Image generation refused for this prompt")
     waited = client.post("/agents/avatars/generate-defaults?wait=true", headers=ADMIN_AUTH)
     assert waited.status_code == 200, waited.text
     summary = waited.json()
@@ -601,36 +592,34 @@ FAILURES = [
 
 @pytest.mark.parametrize(("script", "status", "reason"), FAILURES,
                          ids=[f"{s}-{r}" for _, s, r in FAILURES])
-def test_generation_failures_map_to_status_reason_hint(make_client, gemini_stub, script, status,
+def test_generation_failures_map_to_status_reason_hint(make_client, stub, script, status,
                                                        reason):
-    client, service = make_client(GEMINI_API_KEY=GEMINI_KEY, AVATARS_PROVIDER="gemini",
-                                  GOOGLE_GEMINI_BASE_URL=gemini_stub.url)
-    service.register_agent("atlas")
+    client, service = make_client(**gemini_env(stub))
+    service.agents.register("atlas")
     for kind, options in script:
-        gemini_stub.push(kind, **options)
+        stub.push(kind, **options)
     response = client.post("/agents/atlas/avatar/generate", json={"identity_prompt": "a robot"},
                            headers=ADMIN_AUTH)
     body = assert_error(response, status, reason=reason)
     assert set(body) == {"detail", "reason", "hint"}
     if reason == "rate_limited":
         assert int(response.headers["retry-after"]) >= 1
-    assert gemini_stub.calls == len(script)  # transient reasons retried ~3 times, others once
+    assert stub.calls == len(script)  # transient reasons retried ~3 times, others once
     assert GEMINI_KEY not in response.text
     assert GEMINI_KEY[4:20] not in response.text
     assert service.current_version("atlas") is None
 
 
-def test_generation_through_gemini_stub_succeeds(make_client, gemini_stub):
-    client, _ = make_client(GEMINI_API_KEY=GEMINI_KEY, AVATARS_PROVIDER="gemini",
-                            GOOGLE_GEMINI_BASE_URL=gemini_stub.url)
+def test_generation_through_gemini_stub_succeeds(make_client, stub):
+    client, _ = make_client(**gemini_env(stub))
     register(client, "atlas")
-    gemini_stub.push("error", status=503)  # one transient failure is retried away
+    stub.push("error", status=503)  # one transient failure is retried away
     made = generate(client, "atlas")
-    assert gemini_stub.calls == 2
+    assert stub.calls == 2
     assert made["avatar_url"].startswith("/api/agents/atlas/avatar?v=")
     assert client.get("/agents/atlas/avatar/versions").json()[0]["provider"] == "gemini"
     assert GEMINI_KEY not in client.get("/health").text
-    assert gemini_stub.requests[0].api_key == GEMINI_KEY
+    assert stub.requests[0].api_key == GEMINI_KEY
 
 
 def test_gemini_without_key_is_501_not_configured(make_client):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_USD
 from avatar_core.storage.schema import jobs
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 KEY = "AIzaSyTEST-batch-cancel-0123456789abcdef"
 HALF = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"] * BATCH_DISCOUNT
@@ -24,7 +24,7 @@ def service(make_service, stub):
     made = make_service(AVATARS_PROVIDER="gemini", GEMINI_API_KEY=KEY,
                         GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_BATCH_POLL_S="0.05")
     for name in AGENTS:
-        made.register_agent(name, description=f"{name} answers the phones")
+        made.agents.register(name, description=f"{name} answers the phones")
     return made
 
 
@@ -51,12 +51,12 @@ def test_a_submitted_batch_is_polled_on_after_cancel_and_its_faces_kept(service,
     wait_until(lambda: record.polls > polls)  # still polled: it is paid for
     record.walk = ("running", "succeeded")
 
-    wait_until(lambda: service.job(job_id).generated == 3, timeout=120)
-    job = service.job(job_id)
+    wait_until(lambda: service.job_control.get(job_id).generated == 3, timeout=120)
+    job = service.job_control.get(job_id)
     assert (job.status, job.skipped, job.failed) == (JobStatus.CANCELLED, 0, 0)
-    assert all(service.get_agent(name).is_default_avatar for name in AGENTS)
+    assert all(service.agents.get(name).is_default_avatar for name in AGENTS)
     assert len(stub.batches.created) == 1 and face_calls(stub) == []
-    assert service.spend().today["default"] == pytest.approx(3 * HALF)
+    assert service.budget.summary().today["default"] == pytest.approx(3 * HALF)
 
 
 def test_a_batch_not_submitted_yet_never_is(service, stub):
@@ -68,4 +68,4 @@ def test_a_batch_not_submitted_yet_never_is(service, stub):
     service.work.worker.kick()
     wait_until(service.work.idle, timeout=60)
     assert stub.batches.created == [] and face_calls(stub) == []
-    assert not any(service.get_agent(name).has_avatar for name in AGENTS)
+    assert not any(service.agents.get(name).has_avatar for name in AGENTS)

@@ -7,6 +7,7 @@ while it runs) to hold a batch "running" across a restart of the service.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -19,15 +20,14 @@ from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.clock import utcnow
 from avatar_core.foundation.errors import BadRequest
 from avatar_core.foundation.models import JobStatus
-from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_USD
+from avatar_core.foundation.pricing import BATCH_DISCOUNT, KNOWN_IMAGE_PRICES_USD, CallKind
 from avatar_core.providers.gemini_batch import GeminiBatches
 from avatar_core.service import AvatarService
 from avatar_core.storage.schema import avatar_versions, job_items, jobs
-from tests.conftest import wait_until
 from tests.gemini_batch_server import BatchRecord
 from tests.gemini_server import GeminiStub, refused_url
+from tests.helpers import GEMINI_KEY, wait_until
 
-KEY = "AIzaSyTEST-batch-0123456789abcdefghijkl"
 ADMIN = "admin-secret-for-batch-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]
@@ -38,22 +38,14 @@ ServiceFactory = Callable[..., AvatarService]
 
 
 @pytest.fixture
-def gemini(make_service: ServiceFactory, stub: GeminiStub) -> ServiceFactory:
+def gemini(gemini: ServiceFactory) -> ServiceFactory:
     """Gemini services that poll batches often; all share one data dir unless told."""
-
-    def factory(**options: str) -> AvatarService:
-        values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": KEY,
-                  "GOOGLE_GEMINI_BASE_URL": stub.url, "AVATARS_ADMIN_TOKEN": ADMIN,
-                  "AVATARS_BATCH_POLL_S": "0.05", "AVATARS_REFINE_PROMPT": "off"}
-        values.update(options)
-        return make_service(**values)
-
-    return factory
+    return functools.partial(gemini, AVATARS_ADMIN_TOKEN=ADMIN, AVATARS_BATCH_POLL_S="0.05")
 
 
 def register(service: AvatarService, *names: str) -> None:
     for name in names:
-        service.register_agent(name, description=f"{name} answers the phones")
+        service.agents.register(name, description=f"{name} answers the phones")
 
 
 def face_calls(stub: GeminiStub) -> list[Any]:
@@ -112,8 +104,8 @@ def versions_per_agent(service: AvatarService) -> dict[str, int]:
 
 
 def wait_finished(service: AvatarService, job_id: int) -> Any:
-    wait_until(lambda: service.job(job_id).finished, timeout=120)
-    return service.job(job_id)
+    wait_until(lambda: service.job_control.get(job_id).finished, timeout=120)
+    return service.job_control.get(job_id)
 
 
 # --- the happy path -------------------------------------------------------------------------
@@ -137,23 +129,23 @@ def test_a_batch_job_submits_one_inline_batch_and_stores_every_result(gemini, st
     # each item asks for the default the one-by-one path would have drawn
     prompts = {key: request["contents"][0]["parts"][-1]["text"] for key, request in record.items}
     for name in AGENTS:
-        agent = service.get_agent(name)
+        agent = service.agents.get(name)
         assert f"{name}: {name} answers the phones" in prompts[str(agent.id)]
         version = service.current_version(name)
         assert version is not None and version.is_default and version.provider == "gemini"
     assert face_calls(stub) == []
-    assert service.spend().today["default"] == pytest.approx(3 * HALF)
+    assert service.budget.summary().today["default"] == pytest.approx(3 * HALF)
     # the new faces' emotions follow, as normal calls at full price
     wait_until(lambda: all(service.emotions(n).emotions == list(EMOTIONS) for n in AGENTS),
                timeout=120)
-    assert service.spend().today["emotion"] == pytest.approx(3 * 8 * FLASH)
+    assert service.budget.summary().today["emotion"] == pytest.approx(3 * 8 * FLASH)
 
 
 def test_a_batch_above_the_inline_limit_goes_up_as_a_jsonl_file(gemini, stub):
     service = gemini()
     register(service, *AGENTS)
     # The real GeminiBatches, with Google's 20 MB inline limit lowered so three requests pass it.
-    service.work.batch.batches = lambda: GeminiBatches(KEY, base_url=stub.url, timeout_s=30,
+    service.work.batch.batches = lambda: GeminiBatches(GEMINI_KEY, base_url=stub.url, timeout_s=30,
                                                        inline_limit_bytes=1)
 
     job = wait_finished(service, service.generate_defaults(batch=True).id)
@@ -164,7 +156,7 @@ def test_a_batch_above_the_inline_limit_goes_up_as_a_jsonl_file(gemini, stub):
     [upload] = stub.batches.uploads
     assert upload.data.count(b"\n") == 3  # one JSONL line per agent
     assert face_calls(stub) == []
-    assert service.spend().today["default"] == pytest.approx(3 * HALF)
+    assert service.budget.summary().today["default"] == pytest.approx(3 * HALF)
 
 
 # --- a restart mid-batch, an outage while polling -------------------------------------------
@@ -183,7 +175,7 @@ def test_a_restart_mid_batch_polls_the_same_batch_and_draws_nothing_twice(gemini
 
     second = gemini()  # same data dir: a new process on the same database
     wait_until(lambda: record.polls > polls_before + 1)
-    assert second.job(job_id).status is JobStatus.RUNNING
+    assert second.job_control.get(job_id).status is JobStatus.RUNNING
     record.walk = ("running", "succeeded")  # Google finishes the batch
 
     job = wait_finished(second, job_id)
@@ -191,7 +183,7 @@ def test_a_restart_mid_batch_polls_the_same_batch_and_draws_nothing_twice(gemini
     assert only_batch(stub).name == record.name  # polled, never submitted again
     assert face_calls(stub) == []
     assert versions_per_agent(second) == {name: 1 for name in AGENTS}
-    assert second.spend().today["default"] == pytest.approx(3 * HALF)
+    assert second.budget.summary().today["default"] == pytest.approx(3 * HALF)
 
 
 def test_a_poll_that_fails_for_a_while_keeps_the_batch_and_polls_again(gemini, stub):
@@ -202,7 +194,8 @@ def test_a_poll_that_fails_for_a_while_keeps_the_batch_and_polls_again(gemini, s
     wait_until(lambda: stored_batch_name(service, job_id) is not None)
     reachable = service.work.batch.batches
     # The network to Google is down for a few polls (the real client, a closed port).
-    service.work.batch.batches = lambda: GeminiBatches(KEY, base_url=refused_url(), timeout_s=5)
+    service.work.batch.batches = lambda: GeminiBatches(GEMINI_KEY, base_url=refused_url(),
+                                                       timeout_s=5)
     wait_until(steps_seen(service, job_id, 3))
     service.work.batch.batches = reachable
     only_batch(stub).walk = ("running", "succeeded")
@@ -211,7 +204,7 @@ def test_a_poll_that_fails_for_a_while_keeps_the_batch_and_polls_again(gemini, s
 
     assert (job.status, job.generated) == (JobStatus.DONE, 3)
     assert face_calls(stub) == []  # the batch Google billed for was kept, not paid twice
-    assert service.spend().today["default"] == pytest.approx(3 * HALF)
+    assert service.budget.summary().today["default"] == pytest.approx(3 * HALF)
 
 
 def test_a_shutdown_while_results_come_in_leaves_them_to_the_next_process(gemini, stub):
@@ -226,7 +219,7 @@ def test_a_shutdown_while_results_come_in_leaves_them_to_the_next_process(gemini
     wait_until(lambda: poll_due(first, job_id))
     [poll] = first.work.batch.claim("by-hand", 30.0, 1)
     poll.run()  # the batch succeeded, but this process is stopping: it stores nothing
-    assert first.job(job_id).generated == 0
+    assert first.job_control.get(job_id).generated == 0
     first.close()
 
     second = gemini()
@@ -234,7 +227,7 @@ def test_a_shutdown_while_results_come_in_leaves_them_to_the_next_process(gemini
 
     assert (job.status, job.generated) == (JobStatus.DONE, 3)
     assert face_calls(stub) == []  # the results were read again, not drawn again
-    assert second.spend().today["default"] == pytest.approx(3 * HALF)
+    assert second.budget.summary().today["default"] == pytest.approx(3 * HALF)
 
 
 
@@ -258,7 +251,7 @@ def test_a_result_kept_just_before_a_crash_is_done_and_paid_once(gemini, stub):
     assert (job.status, job.generated, job.skipped) == (JobStatus.DONE, 3, 0)
     assert second.current_version("nova") == kept
     assert face_calls(stub) == [] and versions_per_agent(second) == {n: 1 for n in AGENTS}
-    assert second.spend().today["default"] == pytest.approx(3 * HALF)  # not recorded twice
+    assert second.budget.summary().today["default"] == pytest.approx(3 * HALF)  # not recorded twice
 
 # --- items the batch did not draw -------------------------------------------------------------
 
@@ -280,7 +273,7 @@ def test_items_the_batch_failed_or_did_not_return_fall_back_to_one_call_each(gem
     assert (job.status, job.generated, job.failed) == (JobStatus.DONE, 3, 0)
     assert len(face_calls(stub)) == 2  # the blocked item and the missing one, one call each
     assert versions_per_agent(service) == {name: 1 for name in AGENTS}
-    assert service.spend().today["default"] == pytest.approx(HALF + 2 * FLASH)
+    assert service.budget.summary().today["default"] == pytest.approx(HALF + 2 * FLASH)
 
 
 @pytest.mark.parametrize("ending", ["failed", "expired", "cancelled"])
@@ -295,14 +288,15 @@ def test_a_batch_that_ends_without_results_draws_every_item_by_normal_calls(
     assert (job.status, job.generated, job.failed) == (JobStatus.DONE, 3, 0)
     assert only_batch(stub).state == ending
     assert len(face_calls(stub)) == 3
-    assert service.spend().today["default"] == pytest.approx(3 * FLASH)  # full price
+    assert service.budget.summary().today["default"] == pytest.approx(3 * FLASH)  # full price
 
 
 def test_a_batch_that_cannot_be_created_falls_back_at_once(gemini, stub):
     service = gemini()
     register(service, *AGENTS)
     # The batch API refuses to create it (the real GeminiBatches against a closed port).
-    service.work.batch.batches = lambda: GeminiBatches(KEY, base_url=refused_url(), timeout_s=5)
+    service.work.batch.batches = lambda: GeminiBatches(GEMINI_KEY, base_url=refused_url(),
+                                                       timeout_s=5)
 
     job = wait_finished(service, service.generate_defaults(batch=True).id)
 
@@ -328,15 +322,22 @@ def test_batch_mode_with_the_builtin_renderer_is_400_and_creates_no_job(make_ser
     assert service.latest_defaults_job() is None
 
 
+def spent_already(service: AvatarService, usd: float) -> None:
+    """Today's ledger holds ``usd`` of earlier calls."""
+    service.budget.record(CallKind.AVATAR, "gemini", "gemini-3.1-flash-image", usd)
+
+
 def test_a_batch_waits_for_a_budget_that_cannot_pay_for_it(gemini, stub):
-    # room for two images at batch price, three are needed: nothing may be submitted
-    service = gemini(AVATARS_DAILY_BUDGET_USD=str(2 * HALF))
+    # a day's budget holds the batch, but only two images at batch price are left today:
+    # nothing may be submitted
+    service = gemini(AVATARS_DAILY_BUDGET_USD=str(4 * HALF))
+    spent_already(service, 2 * HALF)
     register(service, *AGENTS)
     job_id = service.generate_defaults(batch=True).id
     # The whole batch does not fit: background work waits, and the job says so.
-    wait_until(lambda: service.job(job_id).status == JobStatus.PAUSED)
+    wait_until(lambda: service.job_control.get(job_id).status == JobStatus.PAUSED)
     assert stub.batches.created == [] and stored_batch_name(service, job_id) is None
-    assert not service.job(job_id).finished
+    assert not service.job_control.get(job_id).finished
     assert service.work.batch.waiting_cost() == pytest.approx(3 * HALF)
 
     service.set_daily_budget(1.0)
@@ -347,13 +348,14 @@ def test_a_batch_waits_for_a_budget_that_cannot_pay_for_it(gemini, stub):
 
 
 def test_a_batch_waiting_for_the_budget_shows_as_paused(gemini, stub):
-    service = gemini(AVATARS_DAILY_BUDGET_USD=str(2 * HALF))
+    service = gemini(AVATARS_DAILY_BUDGET_USD=str(4 * HALF))
+    spent_already(service, 2 * HALF)
     register(service, *AGENTS)
     job_id = service.generate_defaults(batch=True).id
     wait_until(service.work.idle)
-    job = service.job(job_id)
+    job = service.job_control.get(job_id)
     assert job.status is JobStatus.PAUSED
-    assert "less than the next step's $0.06" in (job.paused_reason or "")
+    assert f"less than the next step's ${3 * HALF:.2f}" in (job.paused_reason or "")
 
 
 def test_a_batch_result_for_an_agent_that_got_a_custom_avatar_meanwhile_is_not_kept(gemini, stub):

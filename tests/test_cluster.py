@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import secrets
 import signal
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.storage.schema import agents, emotion_variants, job_items
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 from tests.live_server import LiveServer, request
 from tests.nginx_server import NginxServer
 from tests.postgres_server import PostgresServer
@@ -184,19 +184,15 @@ def test_a_killed_replica_costs_time_not_work_in_bulk_defaults(cluster, stub):
     _bulk_agents(cluster, "fleet", 14)
     stub.clear()
     job = cluster.json(None, "POST", "/api/agents/avatars/generate-defaults")
-    deadline = time.monotonic() + 60
-    while cluster.count(job_items, job_items.c.job_id == job["id"],
-                        job_items.c.status == "done") < 3:
-        assert time.monotonic() < deadline, "the bulk job did not start"
-        time.sleep(0.1)
+    wait_until(lambda: cluster.count(job_items, job_items.c.job_id == job["id"],
+                                     job_items.c.status == "done") >= 3,
+               every=0.1, message="the bulk job did not start")
     cluster.kill(0)
     faces_at_kill = _calls(stub, "fleet-", emotions=False)
     done_at_kill = cluster.count(job_items, job_items.c.job_id == job["id"],
                                  job_items.c.status == "done")
-    deadline = time.monotonic() + 120
-    while cluster.json(1, "GET", f"/api/jobs/{job['id']}")["status"] != "done":
-        assert time.monotonic() < deadline, "the other replica did not finish the job"
-        time.sleep(0.3)
+    wait_until(lambda: cluster.json(1, "GET", f"/api/jobs/{job['id']}")["status"] == "done",
+               120, every=0.3, message="the other replica did not finish the job")
     final = cluster.json(1, "GET", f"/api/jobs/{job['id']}")
     assert (final["generated"], final["failed"]) == (14, 0)
     faces = _calls(stub, "fleet-", emotions=False)
@@ -214,18 +210,14 @@ def test_a_killed_replica_costs_time_not_work_in_emotion_variants(cluster, stub)
     cluster.json(1, "POST", "/api/agents/moody/avatar/generate",
                  {"identity_prompt": "a robot with many moods"})
     moody = sa.select(agents.c.id).where(agents.c.name == "moody").scalar_subquery()
-    deadline = time.monotonic() + 120
-    while cluster.count(emotion_variants, emotion_variants.c.agent_id == moody,
-                        emotion_variants.c.status == "done") < 2:
-        assert time.monotonic() < deadline, "no emotion variant was drawn"
-        time.sleep(0.1)
+    wait_until(lambda: cluster.count(emotion_variants, emotion_variants.c.agent_id == moody,
+                                     emotion_variants.c.status == "done") >= 2,
+               120, every=0.1, message="no emotion variant was drawn")
     cluster.kill(1)
     emotion_calls_at_kill = _calls(stub, "many moods", emotions=True)
-    deadline = time.monotonic() + 120
-    while cluster.json(0, "GET", "/api/agents/moody/avatar/emotions")["emotions"] != list(
-            EMOTIONS):
-        assert time.monotonic() < deadline, "the other replica did not finish the emotions"
-        time.sleep(0.3)
+    wait_until(lambda: cluster.json(0, "GET", "/api/agents/moody/avatar/emotions")["emotions"]
+               == list(EMOTIONS), 120, every=0.3,
+               message="the other replica did not finish the emotions")
     emotion_calls = _calls(stub, "many moods", emotions=True)
     assert 8 <= emotion_calls <= 8 + 2  # each variant once, plus at most the 2 in flight
     assert emotion_calls >= emotion_calls_at_kill

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from avatar_core.foundation.errors import AvatarError, NotFound
-from tests.conftest import wait_until, work_settled
+from tests.helpers import wait_until, work_settled
 
 
 def run_together(*targets):
@@ -33,32 +33,32 @@ def run_together(*targets):
 
 
 def test_two_threads_generating_for_one_agent_end_consistent(service):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     errors = run_together(lambda: service.generate("atlas", "a red robot"),
                           lambda: service.generate("atlas", "a blue robot"))
     assert errors == []
     versions = service.versions("atlas")
     assert len(versions) == 2 and sum(v.current for v in versions) == 1
     current = next(v for v in versions if v.current)
-    assert service.avatar_image("atlas").digest == current.display_blob.split(".")[0]
+    assert service.images.avatar("atlas").digest == current.display_blob.split(".")[0]
     wait_until(lambda: work_settled(service), timeout=300)
-    assert service.referenced_blobs() == set(service.blobs.names())  # no orphans
+    assert service.files.referenced() == set(service.blobs.names())  # no orphans
 
 
 def test_generate_racing_delete_leaves_no_orphans(service):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     errors = run_together(lambda: service.generate("atlas", "a robot"),
                           lambda: service.delete_agent("atlas"))
     assert all(isinstance(e, AvatarError) for e in errors)  # NotFound for the loser, if any
     wait_until(lambda: work_settled(service), timeout=300)
-    assert service.referenced_blobs() == set(service.blobs.names())
+    assert service.files.referenced() == set(service.blobs.names())
 
 
 def test_planning_emotions_for_an_agent_deleted_meanwhile_is_a_no_op(make_service):
     """The narrow end of the race above: a generation read its new version, then the agent
     was deleted before its emotion rows went in (once a 500 on a busy machine)."""
     service = make_service(resume=False)
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     version = service.generate("atlas", "a robot")
     service.delete_agent("atlas")
     assert service.variants.plan(version.agent_id, version) == 0
@@ -66,7 +66,7 @@ def test_planning_emotions_for_an_agent_deleted_meanwhile_is_a_no_op(make_servic
 
 def test_an_activity_for_an_agent_deleted_meanwhile_is_not_found(service):
     """Recording read the agent, then it was deleted: a 404, not a foreign-key error."""
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     atlas = service.agents.get("atlas")
     service.delete_agent("atlas")
     now = datetime.now(UTC)
@@ -82,8 +82,8 @@ def test_an_activity_for_an_agent_deleted_meanwhile_is_not_found(service):
 @pytest.mark.parametrize("workers", [4])
 def test_parallel_generations_for_different_agents(service, workers):
     for i in range(workers):
-        service.register_agent(f"agent-{i}")
+        service.agents.register(f"agent-{i}")
     errors = run_together(*[
         (lambda n=i: service.generate(f"agent-{n}", f"robot {n}")) for i in range(workers)])
     assert errors == []
-    assert all(service.get_agent(f"agent-{i}").has_avatar for i in range(workers))
+    assert all(service.agents.get(f"agent-{i}").has_avatar for i in range(workers))

@@ -7,10 +7,10 @@ tested by making the ledger's rows older, never by waiting for midnight.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,11 +25,10 @@ from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import KNOWN_IMAGE_PRICES_USD, REFINE_PRICE_USD
 from avatar_core.service import AvatarService
 from avatar_core.storage.schema import job_items, jobs, provider_calls
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 from tests.postgres_server import PostgresServer, postgres_bin
 
-KEY = "AIzaSyTEST-costs-0123456789abcdefghijkl"
 ADMIN = "admin-secret-for-cost-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 FLASH = KNOWN_IMAGE_PRICES_USD["gemini-3.1-flash-image"]  # 0.067
@@ -39,16 +38,9 @@ ServiceFactory = Callable[..., AvatarService]
 
 
 @pytest.fixture
-def gemini(make_service: ServiceFactory, stub: GeminiStub) -> ServiceFactory:
-    """Services that draw with Gemini (the real SDK) against the stub."""
-
-    def factory(data_dir: Path | None = None, **options: str) -> AvatarService:
-        values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": KEY,
-                  "GOOGLE_GEMINI_BASE_URL": stub.url, "AVATARS_ADMIN_TOKEN": ADMIN}
-        values.update(options)
-        return make_service(data_dir, **values)
-
-    return factory
+def gemini(gemini: ServiceFactory) -> ServiceFactory:
+    """Gemini services with an admin token."""
+    return functools.partial(gemini, AVATARS_ADMIN_TOKEN=ADMIN)
 
 
 def image_calls(stub: GeminiStub) -> int:
@@ -78,7 +70,7 @@ def age_ledger(service: AvatarService, days: float, where: Any = None) -> None:
 
 def register(service: AvatarService, *names: str) -> None:
     for name in names:
-        service.register_agent(name, description=f"{name} keeps the books")
+        service.agents.register(name, description=f"{name} keeps the books")
 
 
 # --- the price before the button ------------------------------------------------------------
@@ -89,13 +81,13 @@ def test_builtin_plan_is_free_and_lists_only_agents_without_a_custom_avatar(make
     register(service, "atlas", "nova", "orion")
     service.work.shutdown()  # the custom avatar's emotions are not what this test is about
     service.generate("nova", "a custom purple robot")
-    plan = service.defaults_plan()
+    plan = service.work.bulk.plan()
     assert plan.agents == ["atlas", "orion"]
     assert plan.images == 2 * IMAGES_PER_AGENT == 18
     assert (plan.provider, plan.price_per_image_usd, plan.estimated_usd) == ("builtin", 0.0, 0.0)
     assert plan.price_known
     with pytest.raises(BadRequest, match="Batch mode needs Gemini"):  # as a real run answers
-        service.defaults_plan(batch=True)
+        service.work.bulk.plan(batch=True)
 
 
 @pytest.mark.parametrize("options, price, face, known", [
@@ -108,13 +100,13 @@ def test_builtin_plan_is_free_and_lists_only_agents_without_a_custom_avatar(make
 def test_gemini_plan_prices_every_image_exactly(gemini, stub, options, price, face, known):
     service = gemini(**options)
     register(service, "atlas", "nova", "orion")
-    plan = service.defaults_plan()
+    plan = service.work.bulk.plan()
     assert plan.agents == ["atlas", "nova", "orion"]
     assert plan.images == 27
     assert plan.price_per_image_usd == pytest.approx(price)
     assert plan.estimated_usd == pytest.approx(round(3 * (face + 8 * price), 4))
     assert plan.price_known is known
-    batch = service.defaults_plan(batch=True)
+    batch = service.work.bulk.plan(batch=True)
     # batch mode halves the face; the eight emotions are drawn by normal calls
     assert batch.estimated_usd == pytest.approx(round(3 * (face / 2 + 8 * price), 4))
     assert batch.images == 27
@@ -168,7 +160,7 @@ def test_a_call_holds_its_cost_while_in_flight_and_a_failed_call_costs_nothing(g
         service.generate("atlas", "another brass robot")
     assert failed.value.reason is FailureReason.INVALID_INPUT
     assert len(ledger(service)) == 1  # the refused call released what it held
-    assert service.spend().today["avatar"] == pytest.approx(FLASH)
+    assert service.budget.summary().today["avatar"] == pytest.approx(FLASH)
 
 
 # --- the daily budget: interactive -----------------------------------------------------------
@@ -188,7 +180,7 @@ def test_a_budget_of_n_images_lets_exactly_n_concurrent_generations_through(gemi
         assert len(refused) == 7
         assert image_calls(slow) == 5
         assert len(ledger(service)) == 5
-        assert service.spend().spent_today == pytest.approx(5 * FLASH)
+        assert service.budget.summary().spent_today == pytest.approx(5 * FLASH)
         for error in refused:
             assert error.reason is FailureReason.RATE_LIMITED
             assert "daily budget of $0.34 is spent" in error.detail
@@ -214,7 +206,7 @@ def test_two_replicas_on_postgresql_share_one_budget(gemini, tmp_path):
             refused = [o for o in outcomes.values() if isinstance(o, GenerationError)]
             assert (len(outcomes), len(refused), image_calls(slow)) == (10, 6, 4)
             assert {e.reason for e in refused} == {FailureReason.RATE_LIMITED}
-            assert replicas[1].spend().spent_today == pytest.approx(4 * FLASH)
+            assert replicas[1].budget.summary().spent_today == pytest.approx(4 * FLASH)
             for replica in replicas:
                 replica.close()
     finally:
@@ -296,7 +288,7 @@ def test_background_work_pauses_at_the_budget_and_resumes_when_it_is_raised(gemi
         client = TestClient(create_api(lambda: service))
         job = service.generate_defaults()
 
-        wait_until(lambda: service.job(job.id).status is JobStatus.PAUSED
+        wait_until(lambda: service.job_control.get(job.id).status is JobStatus.PAUSED
                    and service.work.idle())
         # four workers raced for six faces: exactly three were paid for
         assert image_calls(slow) == 3
@@ -323,17 +315,18 @@ def test_paused_work_resumes_by_itself_the_next_utc_day(gemini, stub):
     service = gemini(AVATARS_DAILY_BUDGET_USD=str(2 * FLASH))
     register(service, "atlas", "nova", "orion", "vega")
     job = service.generate_defaults()
-    wait_until(lambda: service.job(job.id).status is JobStatus.PAUSED and service.work.idle())
-    assert service.job(job.id).generated == 2
+    wait_until(lambda: service.job_control.get(job.id).status is JobStatus.PAUSED
+               and service.work.idle())
+    assert service.job_control.get(job.id).generated == 2
 
     age_ledger(service, days=1)  # yesterday's spend: today's budget is whole again
     done = service.generate_defaults(wait=True, timeout=120)
     assert done.id == job.id and done.status is JobStatus.DONE and done.generated == 4
-    spend = service.spend()
+    spend = service.budget.summary()
     assert spend.today["default"] == pytest.approx(2 * FLASH)
     assert spend.last_30_days["default"] == pytest.approx(4 * FLASH)
     # the new faces' emotions wait for the next day's budget, as paused work
-    assert service.spend().spent_today <= 2 * FLASH + 1e-9
+    assert service.budget.summary().spent_today <= 2 * FLASH + 1e-9
 
 
 def test_a_pause_says_whether_the_budget_is_spent_or_too_small_for_the_next_step(gemini):
@@ -363,7 +356,7 @@ def test_spend_today_and_over_30_days_by_kind(gemini, stub):
     service.generate_defaults(wait=True, timeout=120)  # nova: a default, then 8 emotions
     wait_until(lambda: service.emotions("nova").emotions == list(EMOTIONS))
 
-    spend = service.spend()
+    spend = service.budget.summary()
     expected = {"avatar": FLASH, "emotion": 16 * FLASH, "default": FLASH,
                 "refine": REFINE_PRICE_USD}
     assert spend.today == pytest.approx(expected)
@@ -373,7 +366,7 @@ def test_spend_today_and_over_30_days_by_kind(gemini, stub):
 
     age_ledger(service, days=10, where=provider_calls.c.kind == "default")
     age_ledger(service, days=40, where=provider_calls.c.kind == "refine")
-    spend = service.spend()
+    spend = service.budget.summary()
     assert spend.today == pytest.approx({"avatar": FLASH, "emotion": 16 * FLASH,
                                          "default": 0.0, "refine": 0.0})
     assert spend.last_30_days == pytest.approx({"avatar": FLASH, "emotion": 16 * FLASH,
@@ -386,6 +379,6 @@ def test_the_builtin_renderer_costs_nothing_and_no_budget_stops_it(make_service)
     service.generate("atlas", "a brass robot")
     job = service.generate_defaults(wait=True, timeout=120)
     assert job.status is JobStatus.DONE and job.generated == 1
-    assert service.spend().spent_today == 0.0
+    assert service.budget.summary().spent_today == 0.0
     calls = ledger(service)  # the avatar, the default, and emotions under way
     assert len(calls) >= 2 and {r.cost_usd for r in calls} == {0.0}

@@ -14,11 +14,12 @@ import sqlalchemy as sa
 from PIL import Image
 
 from avatar_core.domain.emotions import EMOTIONS
+from avatar_core.service import AvatarService
 from avatar_core.storage.blobs import TEMP_PREFIX
 from avatar_core.storage.database import create_engine
 from avatar_core.storage.schema import agents, avatar_versions, emotion_variants
-from tests.conftest import wait_until, work_settled
 from tests.gemini_server import GeminiStub
+from tests.helpers import gemini_env, wait_until, work_settled
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -72,7 +73,7 @@ def finished_at_kill(data_dir: Path) -> tuple[int, int]:
 
 def assert_consistent(service) -> None:
     """Every row names a whole file, every file is named by a row, no temp files remain."""
-    referenced = service.referenced_blobs()
+    referenced = service.files.referenced()
     on_disk = set(service.blobs.names())
     assert referenced == on_disk
     for name in referenced:
@@ -86,11 +87,25 @@ def assert_consistent(service) -> None:
     assert dangling == []
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.9, 1.7, 3.1])
-def test_sigkill_while_writing_avatars_leaves_a_consistent_store(make_service, tmp_path, delay):
+def committed_versions(data_dir: Path) -> int:
+    """Avatar versions a (running or killed) child process has committed so far."""
+    engine = create_engine(f"sqlite:///{data_dir / 'avatars.db'}")
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(avatar_versions)) or 0)
+    finally:
+        engine.dispose()
+
+
+# Kill points by what the child has written: before its first version, then a few versions in
+# (each one a face, a file pair and the agent's pointer moved), so the kill lands mid-write.
+@pytest.mark.parametrize("versions", [0, 1, 4, 9])
+def test_sigkill_while_writing_avatars_leaves_a_consistent_store(make_service, tmp_path,
+                                                                 versions):
     data_dir = tmp_path / "data"
     child = start_child("write", data_dir)
-    time.sleep(delay)
+    wait_until(lambda: committed_versions(data_dir) >= versions, timeout=120, every=0.01,
+               message=f"the child never committed {versions} versions")
     kill(child)
     # First as start-up alone leaves it (no resumed work writing files meanwhile) ...
     recovered = make_service(data_dir, resume=False)
@@ -100,27 +115,34 @@ def test_sigkill_while_writing_avatars_leaves_a_consistent_store(make_service, t
     service = make_service(data_dir)
     wait_until(lambda: work_settled(service), timeout=300)
     assert_consistent(service)
-    for agent in service.list_agents():  # what the database says is current can be served
+    for agent in service.agents.list():  # what the database says is current can be served
         if agent.has_avatar:
-            assert service.avatar_image(agent.name).data[8:12] == b"WEBP"
+            assert service.images.avatar(agent.name).data[8:12] == b"WEBP"
+
+
+def kill_and_restart(make_service, data_dir: Path, mode: str, stub: GeminiStub,
+                     calls: int) -> tuple[AvatarService, int, tuple[int, int]]:
+    """Run the child in ``mode`` until the stub saw ``calls`` calls, SIGKILL it, and start a
+    service on its data dir: (that service, calls at the kill, what was committed then)."""
+    child = start_child(mode, data_dir, stub.url)
+    wait_until(lambda: stub.calls >= calls, timeout=30)
+    kill(child)
+    calls_at_kill = stub.calls
+    committed = finished_at_kill(data_dir)
+    service = make_service(data_dir, **gemini_env(stub, AVATARS_CONCURRENCY="2"))
+    return service, calls_at_kill, committed
 
 
 def test_sigkill_mid_bulk_resumes_without_redoing_finished_work(make_service, tmp_path):
     with GeminiStub(latency_s=0.3) as stub:
-        data_dir = tmp_path / "data"
-        child = start_child("bulk", data_dir, stub.url)
-        wait_until(lambda: stub.calls >= 5, timeout=30)
-        kill(child)
-        calls_at_kill = stub.calls
-        defaults_done, emotions_done = finished_at_kill(data_dir)
-        service = make_service(data_dir, AVATARS_PROVIDER="gemini", GEMINI_API_KEY="k",
-                               GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_CONCURRENCY="2")
+        service, calls_at_kill, (defaults_done, emotions_done) = kill_and_restart(
+            make_service, tmp_path / "data", "bulk", stub, calls=5)
         job = service.latest_defaults_job()
         assert job is not None
         finished = service.work.wait(job.id, timeout=120)
         assert (finished.status, finished.generated, finished.failed) == ("done", 12, 0)
         wait_until(lambda: all(service.emotions(a.name).emotions == list(EMOTIONS)
-                               for a in service.list_agents()), timeout=120)
+                               for a in service.agents.list()), timeout=120)
         wait_until(lambda: work_settled(service), timeout=300)
         # After the restart exactly the unfinished work was asked for: nothing finished twice.
         assert stub.calls - calls_at_kill == (12 - defaults_done) + (12 * 8 - emotions_done)
@@ -132,14 +154,8 @@ def test_sigkill_mid_bulk_resumes_without_redoing_finished_work(make_service, tm
 
 def test_sigkill_mid_emotions_resumes_and_finishes(make_service, tmp_path):
     with GeminiStub(latency_s=0.3) as stub:
-        data_dir = tmp_path / "data"
-        child = start_child("emotions", data_dir, stub.url)
-        wait_until(lambda: stub.calls >= 4, timeout=30)
-        kill(child)
-        calls_at_kill = stub.calls
-        _, emotions_done = finished_at_kill(data_dir)
-        service = make_service(data_dir, AVATARS_PROVIDER="gemini", GEMINI_API_KEY="k",
-                               GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_CONCURRENCY="2")
+        service, calls_at_kill, (_, emotions_done) = kill_and_restart(
+            make_service, tmp_path / "data", "emotions", stub, calls=4)
         wait_until(lambda: service.emotions("moody").emotions == list(EMOTIONS), timeout=60)
         wait_until(lambda: work_settled(service), timeout=300)
         # every variant delivered before the kill is finished from its kept bytes, unpaid

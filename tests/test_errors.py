@@ -306,3 +306,13 @@ def test_key_shaped_text_is_redacted() -> None:
     assert key not in error.detail
     assert key not in str(error)
     assert "[redacted]" in error.detail
+
+
+def test_an_unknown_stored_reason_is_kept_and_behaves_as_unknown():
+    """A reason written by another version (newer or older) reads back without a crash."""
+    stored = FailureReason("quota_exhausted")
+    assert stored.value == "quota_exhausted" and stored == "quota_exhausted"
+    assert stored.hint == FailureReason.UNKNOWN.hint
+    assert stored.http_status == FailureReason.UNKNOWN.http_status
+    assert not stored.retryable
+    assert len(FailureReason) == 7  # the seven stable values stay the members

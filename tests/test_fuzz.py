@@ -66,7 +66,7 @@ def fuzzed_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AvatarS
 def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AvatarService]:
     """No admin token: demo mode, where the API refuses every write."""
     service = _started(tmp_path_factory, "")
-    service.register_agent("atlas", "Atlas", "code-assistant", "Writes code")
+    service.agents.register("atlas", "Atlas", "code-assistant", "Writes code")
     service.install_picture("atlas", corpus.png(64, 64, (40, 90, 200)))
     yield service
     service.close()
@@ -89,8 +89,8 @@ def editor_token(fuzzed_service: AvatarService) -> str:
 def seeded(fuzzed_service: AvatarService, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Before each operation: the documented example agent exists and has an avatar (an earlier
     DELETE may have removed it). After it: nothing in the log at ERROR and no traceback."""
-    if "atlas" not in {a.name for a in fuzzed_service.list_agents()}:
-        fuzzed_service.register_agent("atlas", "Atlas", "code-assistant", "Writes code")
+    if "atlas" not in {a.name for a in fuzzed_service.agents.list()}:
+        fuzzed_service.agents.register("atlas", "Atlas", "code-assistant", "Writes code")
     if fuzzed_service.current_version("atlas") is None:
         fuzzed_service.install_picture("atlas", corpus.png(64, 64, (40, 90, 200)))
     caplog.set_level(logging.INFO)

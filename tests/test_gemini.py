@@ -38,12 +38,6 @@ def fresh_clients() -> Iterator[None]:
 
 
 @pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    with GeminiStub() as server:
-        yield server
-
-
-@pytest.fixture
 def provider(stub: GeminiStub) -> GeminiProvider:
     return GeminiProvider(KEY, base_url=stub.url, timeout_s=5)
 
@@ -80,7 +74,7 @@ def test_returns_the_png_the_server_drew(stub: GeminiStub, provider: GeminiProvi
     assert image.mime_type == "image/png"
     with Image.open(io.BytesIO(image.data)) as decoded:
         assert decoded.format == "PNG"
-        assert decoded.size == (256, 256)
+        assert decoded.size == (stub.image_size, stub.image_size)
     assert stub.calls == 1
 
 
@@ -237,29 +231,19 @@ def test_provider_message_is_kept_for_the_user(stub: GeminiStub, provider: Gemin
 # --- answers without an image --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("finish_reason", ["SAFETY", "IMAGE_SAFETY", "PROHIBITED_CONTENT"])
-def test_safety_finish_reasons_are_safety_filter(
-    stub: GeminiStub, provider: GeminiProvider, finish_reason: str
+@pytest.mark.parametrize(("kind", "reason"), [
+    ("finish", "SAFETY"), ("finish", "IMAGE_SAFETY"), ("finish", "PROHIBITED_CONTENT"),
+    ("blocked", "SAFETY"), ("blocked", "PROHIBITED_CONTENT"), ("blocked", "OTHER")])
+def test_safety_finishes_and_blocked_prompts_are_safety_filter(
+    stub: GeminiStub, provider: GeminiProvider, kind: str, reason: str
 ) -> None:
-    stub.push("finish", reason=finish_reason)
+    stub.push(kind, reason=reason)
 
     error = fail(provider)
 
     assert error.reason is FailureReason.SAFETY_FILTER
-    assert finish_reason in error.detail
+    assert reason in error.detail
     assert error.status == 422
-
-
-@pytest.mark.parametrize("block_reason", ["SAFETY", "PROHIBITED_CONTENT", "OTHER"])
-def test_blocked_prompt_is_safety_filter(
-    stub: GeminiStub, provider: GeminiProvider, block_reason: str
-) -> None:
-    stub.push("blocked", reason=block_reason)
-
-    error = fail(provider)
-
-    assert error.reason is FailureReason.SAFETY_FILTER
-    assert block_reason in error.detail
 
 
 def test_text_only_answer_is_an_upstream_error_quoting_the_text(

@@ -20,8 +20,8 @@ from avatar_core.providers.gemini_batch import GeminiBatches
 from avatar_core.providers.gemini_models import WHY_NEWEST, WHY_PREFERRED
 from avatar_core.providers.gemini_text import GeminiPromptRefiner
 from avatar_core.service import AvatarService
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 
 KEY = "AIzaSyTEST-models-0123456789abcdefghijk"
 ADMIN = "admin-secret-for-model-tests"
@@ -34,7 +34,9 @@ def gemini(make_service: Callable[..., AvatarService]) -> Callable[..., AvatarSe
         values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": KEY,
                   "GOOGLE_GEMINI_BASE_URL": stub.url, "AVATARS_ADMIN_TOKEN": ADMIN,
                   "AVATARS_BATCH_POLL_S": "0.05", **options}
-        service = make_service(**values)
+        # Without background work no worker prices its next step (which reads the model list)
+        # behind the test's back.
+        service = make_service(resume=background, **values)
         if not background:
             service.work.shutdown()
         return service
@@ -86,7 +88,7 @@ def test_the_model_list_is_read_once_and_again_after_a_day(monkeypatch):
 def test_a_model_shut_down_under_auto_is_replaced_on_the_same_call(gemini):
     with GeminiStub(image_size=32) as stub:
         service = gemini(stub, AVATARS_REFINE_PROMPT="off")
-        service.register_agent("atlas")
+        service.agents.register("atlas")
         first = service.generate("atlas", "a brass robot")
         stub.models.retire("gemini-3.1-flash-image")  # Google shuts it down overnight
         second = service.generate("atlas", "a copper robot")
@@ -104,7 +106,7 @@ def test_a_model_shut_down_under_auto_is_replaced_on_the_same_call(gemini):
 def test_a_retired_model_named_explicitly_is_not_configured_listing_what_works(gemini, retired):
     with GeminiStub(image_size=32) as stub:
         service = gemini(stub, AVATARS_GEMINI_MODEL=retired, AVATARS_REFINE_PROMPT="off")
-        service.register_agent("atlas")
+        service.agents.register("atlas")
         client = TestClient(create_api(lambda: service))
         answer = client.post("/agents/atlas/avatar/generate",
                              json={"identity_prompt": "a robot"}, headers=AUTH)
@@ -122,7 +124,7 @@ def test_a_retired_text_model_is_named_and_the_prompt_used_as_written(gemini):
     with GeminiStub(image_size=32) as stub:
         service = gemini(stub, AVATARS_GEMINI_TEXT_MODEL="gemini-2.5-flash",
                          AVATARS_REFINE_PROMPT="on")
-        service.register_agent("atlas")
+        service.agents.register("atlas")
         version = service.generate("atlas", "a brass robot")
     assert version.model == "gemini-3.1-flash-image"
     assert version.refine_error is not None
@@ -138,7 +140,7 @@ def test_refinement_and_generation_follow_the_choice(gemini):
     lineup = {"gemini-3-pro-image", "gemini-3.1-flash-lite"}
     with GeminiStub(image_size=32, known_models=lineup) as stub:
         service = gemini(stub, AVATARS_REFINE_PROMPT="on")
-        service.register_agent("atlas")
+        service.agents.register("atlas")
         version = service.generate("atlas", "a brass robot")
     assert [r.model for r in stub.requests] == ["gemini-3.1-flash-lite", "gemini-3-pro-image"]
     assert (version.provider, version.model) == ("gemini", "gemini-3-pro-image")
@@ -148,10 +150,10 @@ def test_refinement_and_generation_follow_the_choice(gemini):
 def test_batch_mode_follows_the_choice(gemini):
     with GeminiStub(image_size=32, known_models={"gemini-3-pro-image"}) as stub:
         service = gemini(stub, background=True, AVATARS_REFINE_PROMPT="off")
-        service.register_agent("atlas")
-        service.register_agent("nova")
+        service.agents.register("atlas")
+        service.agents.register("nova")
         job = service.generate_defaults(batch=True)
-        wait_until(lambda: service.job(job.id).finished, timeout=120)
+        wait_until(lambda: service.job_control.get(job.id).finished, timeout=120)
         [record] = stub.batches.created
         assert record.model == "gemini-3-pro-image"
         assert {service.current_version(n).model for n in ("atlas", "nova")} == {
@@ -179,14 +181,14 @@ def _submit_one(batches: GeminiBatches) -> str:
 def test_test_key_reports_the_model_and_generates_nothing(gemini):
     with GeminiStub(image_size=32) as stub:
         service = gemini(stub)
-        ok, message = service.test_gemini_key()
+        ok, message = service.providers.test_key()
         assert ok, message
         assert message == ("The key works: it can use gemini-3.1-flash-image (auto: first of the "
                            "preferred models your key offers). Nothing was generated, so nothing "
                            "was charged.")
         assert (stub.calls, stub.models.gets) == (0, 1)
         named = gemini(stub, AVATARS_GEMINI_MODEL="gemini-2.5-flash-image")
-        ok, message = named.test_gemini_key()
+        ok, message = named.providers.test_key()
         assert not ok and message.startswith("not_configured: The Gemini image model "
                                              "'gemini-2.5-flash-image' is not available")
         assert stub.calls == 0
@@ -200,7 +202,7 @@ def test_health_shows_the_model_in_use_and_why_without_calling_google(gemini):
         assert (before["model"], before["model_reason"]) == (
             None, "auto: chosen on the first call")
         assert stub.models.lists == 0  # a public endpoint never calls Google
-        service.register_agent("atlas")
+        service.agents.register("atlas")
         service.generate("atlas", "a brass robot")
         after = client.get("/health").json()
         assert after["provider"] == "gemini (gemini-3.1-flash-image)"

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from avatar_core.domain import urls
 from avatar_core.storage.schema import renditions
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 AVIF = {"Accept": "image/avif,image/webp,image/*,*/*;q=0.8"}  # what Chromium sends for <img>
 WEBP = {"Accept": "image/webp,*/*"}
@@ -29,8 +30,8 @@ def renditions_done(service) -> bool:
 def served(make_client):
     """A client over a service whose agent atlas has an avatar and all its renditions made."""
     client, service = make_client(background=True)
-    service.register_agent("atlas")
-    service.register_agent("nobody", display_name="Night Owl")
+    service.agents.register("atlas")
+    service.agents.register("nobody", display_name="Night Owl")
     service.install_picture("atlas", _photo())
     wait_until(lambda: renditions_done(service), timeout=300)
     return client, service
@@ -96,7 +97,7 @@ def test_each_representation_has_its_etag_and_answers_304(served):
 
 def test_versioned_urls_are_immutable_per_representation(served):
     client, service = served
-    url = service.avatar_url(service.get_agent("atlas")).removeprefix("/api")
+    url = urls.avatar_url(service.agents.get("atlas")).removeprefix("/api")
     for headers in (AVIF, WEBP, PNG_ONLY):
         answer = client.get(f"{url}&size=48", headers=headers)
         assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
@@ -106,9 +107,9 @@ def test_versioned_urls_are_immutable_per_representation(served):
 
 def test_avif_not_made_yet_answers_webp_and_is_not_immutable(make_client):
     client, service = make_client()  # no background work: AVIF is never made on a request
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.install_picture("atlas", _photo())
-    url = service.avatar_url(service.get_agent("atlas")).removeprefix("/api")
+    url = urls.avatar_url(service.agents.get("atlas")).removeprefix("/api")
     answer = client.get(f"{url}&size=128", headers=AVIF)
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "image/webp"
@@ -140,7 +141,7 @@ def test_every_image_get_takes_size_and_format(served):
 
 def test_emotion_images_take_size_and_are_polished_in_the_background(make_client):
     client, service = make_client(background=True)
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.generate("atlas", "a robot with moods")
     wait_until(lambda: bool(service.emotions("atlas").emotions), timeout=120)
     wait_until(lambda: renditions_done(service), timeout=300)
@@ -198,7 +199,7 @@ def test_renditions_are_kept_and_collected_with_their_version(served):
 
 def test_renditions_in_an_s3_store(make_client, cluster_env):
     client, service = make_client(background=True, **cluster_env)
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.install_picture("atlas", _photo())
     wait_until(lambda: renditions_done(service), timeout=300)
     answer = client.get("/agents/atlas/avatar?size=48", headers=AVIF)

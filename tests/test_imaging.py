@@ -12,6 +12,7 @@ import corpus
 import pytest
 from PIL import Image, ImageFile
 
+from avatar_core.foundation.colours import palette
 from avatar_core.foundation.errors import FailureReason, GenerationError, InvalidInput
 from avatar_core.foundation.imaging import (
     DISPLAY_MAX_SIDE,
@@ -20,7 +21,6 @@ from avatar_core.foundation.imaging import (
     PROVIDER_MAX_PIXELS,
     decode_provider_image,
     image_size,
-    palette,
     sniff_mime,
     to_display_webp,
     validate_upload,

@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 from avatar_api import create_api
 from avatar_core.domain.jobs import CANCELLED_MESSAGE
 from avatar_core.storage.schema import job_items
-from tests.conftest import ADMIN, wait_until
+from tests.conftest import ADMIN
+from tests.helpers import wait_until
 
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 KEY = "AIzaSyTEST-jobs-0123456789abcdefghijklmn"
@@ -21,7 +22,7 @@ KEY = "AIzaSyTEST-jobs-0123456789abcdefghijklmn"
 
 def agents_named(service, *names: str) -> None:
     for name in names:
-        service.register_agent(name, name.title(), "code-assistant")
+        service.agents.register(name, name.title(), "code-assistant")
 
 
 def test_a_finished_jobs_get_carries_the_same_agents_as_the_wait_summary(make_client,
@@ -74,15 +75,15 @@ def test_cancel_skips_open_items_and_keeps_the_one_being_drawn(make_service, stu
     cancelled = client.post(f"/jobs/{started['id']}/cancel", headers=AUTH)
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
-    wait_until(lambda: service.job(started["id"]).done == 4, timeout=120)
+    wait_until(lambda: service.job_control.get(started["id"]).done == 4, timeout=120)
 
     job = client.get(f"/jobs/{started['id']}", headers=AUTH).json()
     assert (job["status"], job["generated"], job["skipped"], job["failed"]) == (
         "cancelled", 1, 3, 0)
     assert job["agents"] == ["atlas"]
     assert job["summary"].startswith("Cancelled. Generated 1")
-    assert service.get_agent("atlas").is_default_avatar  # paid for, so kept
-    assert not any(service.get_agent(n).has_avatar for n in ("nova", "orion", "vega"))
+    assert service.agents.get("atlas").is_default_avatar  # paid for, so kept
+    assert not any(service.agents.get(n).has_avatar for n in ("nova", "orion", "vega"))
     faces = [r for r in stub.requests if "image" in r.model and not r.parts[0].get("inlineData")]
     assert len(faces) == 1  # no face was drawn after the cancel
     with service.engine.connect() as conn:  # the skipped items say why
@@ -106,3 +107,32 @@ def test_cancelling_a_job_that_finished_by_itself_is_409(make_client, database_u
     assert answer.status_code == 409
     assert "already finished (done)" in answer.json()["detail"]
     assert client.post("/jobs/999/cancel", headers=AUTH).status_code == 404
+
+
+def test_an_item_whose_drawer_died_after_the_cancel_is_skipped_on_restart(make_service,
+                                                                          tmp_path,
+                                                                          database_url):
+    from datetime import timedelta
+
+    from avatar_core.foundation.clock import utcnow
+
+    data = tmp_path / "data"
+    first = make_service(data, AVATARS_ADMIN_TOKEN=ADMIN, **database_url)
+    first.work.shutdown()  # nothing draws: the claim below stands for a replica mid-call
+    agents_named(first, "atlas", "nova")
+    job_id = first.generate_defaults().id
+    with first.engine.begin() as conn:
+        conn.execute(job_items.update().where(job_items.c.job_id == job_id,
+                                              job_items.c.agent_name == "atlas")
+                     .values(owner="replica-that-dies", lease_until=utcnow()
+                             + timedelta(minutes=5)))
+    job = first.job_control.cancel(job_id)
+    assert (job.done, job.skipped) == (1, 1)  # atlas is still being drawn
+    with first.engine.begin() as conn:  # ... by a replica that died: its lease lapses
+        conn.execute(job_items.update().where(job_items.c.job_id == job_id)
+                     .values(lease_until=utcnow() - timedelta(seconds=1)))
+    first.close()
+
+    second = make_service(data, AVATARS_ADMIN_TOKEN=ADMIN, **database_url)
+    job = second.job(job_id)
+    assert (job.status.value, job.done, job.total, job.skipped) == ("cancelled", 2, 2, 2)

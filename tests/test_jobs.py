@@ -16,18 +16,7 @@ from avatar_core.foundation.clock import utcnow
 from avatar_core.foundation.keys import emotion_key
 from avatar_core.foundation.prompts import TEMPLATE_VERSION
 from avatar_core.storage.schema import emotion_variants, job_items
-from tests.conftest import wait_until
-
-
-@pytest.fixture
-def gemini(make_service, stub):
-    def factory(**options):
-        values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": "test-key",
-                  "GOOGLE_GEMINI_BASE_URL": stub.url}
-        values.update(options)
-        return make_service(**values)
-
-    return factory
+from tests.helpers import wait_until
 
 
 def all_emotions(service, name):
@@ -36,7 +25,7 @@ def all_emotions(service, name):
 
 def test_new_avatar_gets_eight_variants_in_canonical_order(gemini, stub):
     service = gemini()
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     version = service.generate("atlas", "a teal robot")
     wait_until(all_emotions(service, "atlas"))
     found = service.emotions("atlas")
@@ -52,15 +41,15 @@ def test_new_avatar_gets_eight_variants_in_canonical_order(gemini, stub):
 
 def test_existing_keys_cost_zero_provider_calls(gemini, stub, make_service, tmp_path):
     service = gemini()
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.generate("atlas", "a teal robot")
     wait_until(all_emotions(service, "atlas"))
     wait_until(service.work.idle)
     calls = stub.calls
     for emotion in EMOTIONS:  # viewing
-        service.emotion_image("atlas", emotion)
+        service.images.emotion("atlas", emotion)
     service.emotions("atlas")  # listing
-    service.work.ensure_emotions(service.get_agent("atlas").id)  # asking again
+    service.work.ensure_emotions(service.agents.get("atlas").id)  # asking again
     service.close()
     again = gemini()  # restarting on the same data dir
     wait_until(again.work.idle)
@@ -71,7 +60,7 @@ def test_existing_keys_cost_zero_provider_calls(gemini, stub, make_service, tmp_
 def test_emotion_version_changes_exactly_when_the_set_changes(gemini, stub):
     stub.latency_s = 0.2
     service = gemini()
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.generate("atlas", "robot")
     seen = {}
     deadline = time.monotonic() + 30
@@ -87,7 +76,7 @@ def test_emotion_version_changes_exactly_when_the_set_changes(gemini, stub):
 
 def test_a_new_base_gives_new_keys(gemini, stub):
     service = gemini()
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.generate("atlas", "robot")
     wait_until(all_emotions(service, "atlas"))
     first = service.emotions("atlas")
@@ -100,7 +89,7 @@ def test_a_new_base_gives_new_keys(gemini, stub):
 
 def test_variants_for_a_replaced_base_are_discarded(gemini, stub):
     service = gemini(AVATARS_CONCURRENCY="2")
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     stub.push("image").push("slow", delay_s=1.0).push("slow", delay_s=1.0)
     old = service.generate("atlas", "robot")
     wait_until(lambda: stub.calls == 3)  # two of the old base's emotions are in flight
@@ -118,7 +107,7 @@ def test_variants_for_a_replaced_base_are_discarded(gemini, stub):
 
 def test_emotion_failures_keep_their_reason(gemini, stub):
     service = gemini()
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.generate("atlas", "robot")  # the first call: the base image
     # the next eight answers are safety blocks: not retryable, kept as failures
     for _ in range(8):
@@ -131,7 +120,7 @@ def test_emotion_failures_keep_their_reason(gemini, stub):
 
 def test_transient_failures_are_retried_honouring_the_server_delay(gemini, stub):
     service = gemini(AVATARS_CONCURRENCY="1")
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     stub.push("image")
     stub.push("rate_limited", retry_delay_s=1.5)
     stub.push("error", status=503)
@@ -147,22 +136,22 @@ def test_bulk_defaults_target_only_agents_without_a_custom_avatar(gemini, stub):
     service = gemini()
     for name, kind in [("ledger", "business-assistant"), ("coder", "code-assistant"),
                        ("custom", "other"), ("quiet", "other")]:
-        service.register_agent(name, type=kind)
+        service.agents.register(name, type=kind)
     service.generate("custom", "my own design")
-    custom_digest = service.avatar_image("custom").digest
+    custom_digest = service.images.avatar("custom").digest
     progress = []
     job = service.generate_defaults(progress=progress.append, wait=True)
     assert (job.status, job.generated, job.failed, job.skipped) == ("done", 3, 0, 1)
     assert progress and progress[-1].done == job.total
-    assert service.avatar_image("custom").digest == custom_digest
-    assert all(service.get_agent(n).is_default_avatar for n in ("ledger", "coder", "quiet"))
+    assert service.images.avatar("custom").digest == custom_digest
+    assert all(service.agents.get(n).is_default_avatar for n in ("ledger", "coder", "quiet"))
     assert "chrome and navy" in service.current_version("ledger").identity_prompt
     assert "teal circuit" in service.current_version("coder").identity_prompt
 
     again = service.generate_defaults(wait=True)
     assert (again.generated, again.skipped) == (0, 4)  # up-to-date defaults are skipped
 
-    service.update_agent("quiet", description="Keeps the logs tidy")  # its default goes stale
+    service.agents.update("quiet", description="Keeps the logs tidy")  # its default goes stale
     third = service.generate_defaults(wait=True)
     assert third.generated == 1
     assert service.current_version("quiet").identity_prompt.endswith("Keeps the logs tidy")
@@ -170,7 +159,7 @@ def test_bulk_defaults_target_only_agents_without_a_custom_avatar(gemini, stub):
 
 def test_defaults_get_emotion_variants_too(gemini, stub):
     service = gemini()
-    service.register_agent("ledger", type="business-assistant")
+    service.agents.register("ledger", type="business-assistant")
     service.generate_defaults(wait=True)
     wait_until(all_emotions(service, "ledger"))
 
@@ -178,7 +167,7 @@ def test_defaults_get_emotion_variants_too(gemini, stub):
 def test_bulk_survives_a_429_storm(gemini, stub):
     service = gemini(AVATARS_CONCURRENCY="4")
     for i in range(8):
-        service.register_agent(f"agent-{i}")
+        service.agents.register(f"agent-{i}")
     for _ in range(12):
         stub.push("rate_limited", retry_delay_s=0.5)
     job = service.generate_defaults(wait=True)
@@ -188,8 +177,8 @@ def test_bulk_survives_a_429_storm(gemini, stub):
 
 def test_bulk_failures_are_reported_by_reason(gemini, stub):
     service = gemini(AVATARS_CONCURRENCY="1")
-    service.register_agent("alpha")
-    service.register_agent("beta")
+    service.agents.register("alpha")
+    service.agents.register("beta")
     stub.push("finish", reason="SAFETY")
     job = service.generate_defaults(wait=True)
     assert (job.generated, job.failed) == (1, 1)
@@ -199,7 +188,7 @@ def test_bulk_failures_are_reported_by_reason(gemini, stub):
 
 def test_bulk_without_a_key_fails_with_not_configured(make_service):
     service = make_service(AVATARS_PROVIDER="gemini")
-    service.register_agent("alpha")
+    service.agents.register("alpha")
     from avatar_core.foundation.errors import FailureReason, GenerationError
 
     with pytest.raises(GenerationError) as caught:
@@ -213,7 +202,7 @@ def test_a_face_committed_just_before_a_crash_counts_as_drawn(make_service, tmp_
     data_dir = tmp_path / "data"
     first = make_service(data_dir, resume=False)  # runs no background work of its own
     for name in ("alpha", "beta", "gamma"):
-        first.register_agent(name)
+        first.agents.register(name)
     job = first.generate_defaults()
     (task,) = first.work.bulk.claim("dead-replica", 60, 1)  # alpha, as a worker claims it
     task.run()

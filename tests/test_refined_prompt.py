@@ -7,22 +7,20 @@ The real google-genai client talks to ``GeminiStub``, whose text model expands t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from avatar_api import create_api
 from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.pricing import REFINE_PRICE_USD
 from avatar_core.providers.gemini_models import PREFERRED_TEXT_MODELS
-from avatar_core.service import AvatarService
-from tests.conftest import wait_until
+from tests.conftest import ADMIN, Client
 from tests.gemini_server import GeminiStub, ReceivedRequest
+from tests.helpers import gemini_env, wait_until
 
-KEY = "AIzaSyTEST-refine-0123456789abcdefghijk"
-ADMIN = "admin-secret-for-refine-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 RAW = "a friendly brass robot librarian"
 # GeminiStub's text model answers the user's words, expanded (tests/gemini_wire.py):
@@ -30,21 +28,12 @@ REFINED = (f"{RAW}, with a polished brushed-steel face, rounded cheek plates, wa
            "with soft irises, a small antenna and a friendly, confident smile.")
 EXPANSION = "polished brushed-steel face"
 
-Client = tuple[TestClient, AvatarService]
-
 
 @pytest.fixture
-def make_client(make_service: Callable[..., AvatarService],
-                stub: GeminiStub) -> Callable[..., Client]:
-    def factory(**env: str) -> Client:
-        values = {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": KEY,
-                  "GOOGLE_GEMINI_BASE_URL": stub.url, "AVATARS_ADMIN_TOKEN": ADMIN,
-                  "AVATARS_REFINE_PROMPT": "on"}
-        values.update(env)
-        service = make_service(**values)
-        return TestClient(create_api(lambda: service)), service
-
-    return factory
+def make_client(make_client: Callable[..., Client], stub: GeminiStub) -> Callable[..., Client]:
+    """Clients over Gemini services that refine every prompt, background work on."""
+    return functools.partial(make_client, background=True,
+                             **gemini_env(stub, AVATARS_REFINE_PROMPT="on"))
 
 
 @pytest.fixture
@@ -82,7 +71,7 @@ def generate(client: TestClient, prompt: str = RAW) -> dict[str, Any]:
 def test_the_text_model_refines_first_and_the_image_model_gets_the_refined_prompt(
         refining, stub):
     client, service = refining
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.work.shutdown()
 
     body = generate(client)
@@ -97,12 +86,12 @@ def test_the_text_model_refines_first_and_the_image_model_gets_the_refined_promp
     assert body["identity_prompt"] == RAW
     version = service.current_version("atlas")
     assert version is not None and version.refined_prompt == REFINED
-    assert service.spend().today["refine"] == pytest.approx(REFINE_PRICE_USD)
+    assert service.budget.summary().today["refine"] == pytest.approx(REFINE_PRICE_USD)
 
 
 def test_regenerate_and_every_emotion_start_from_the_refined_prompt(refining, stub):
     client, service = refining
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     generate(client)
     wait_until(lambda: service.emotions("atlas").emotions == list(EMOTIONS))
 
@@ -120,7 +109,7 @@ def test_regenerate_and_every_emotion_start_from_the_refined_prompt(refining, st
 
 def test_versions_show_the_refined_prompt_to_editors_only(refining):
     client, service = refining
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.work.shutdown()
     generate(client)
     as_editor = client.get("/agents/atlas/avatar/versions", headers=ADMIN_AUTH).json()
@@ -140,7 +129,7 @@ def test_versions_show_the_refined_prompt_to_editors_only(refining):
 def test_a_failing_refinement_uses_the_raw_prompt_and_says_why(refining, stub, failure,
                                                                 options, reason):
     client, service = refining
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     stub.push(failure, **options)  # the text model's answer; the image model draws as usual
 
     body = generate(client)
@@ -158,14 +147,14 @@ def test_a_failing_refinement_uses_the_raw_prompt_and_says_why(refining, stub, f
 
 def test_refinement_off_or_with_the_builtin_renderer_makes_no_text_call(make_client, stub):
     client, service = make_client(AVATARS_REFINE_PROMPT="off")
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.work.shutdown()
     assert generate(client)["refined_prompt"] is None
     assert text_calls(stub) == []
 
     client, service = make_client(AVATARS_PROVIDER="builtin", AVATARS_DATA_DIR=str(
         service.settings.data_dir.parent / "builtin"))
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.work.shutdown()
     assert generate(client)["refined_prompt"] is None
     assert text_calls(stub) == []

@@ -17,29 +17,25 @@ from starlette.testclient import TestClient
 
 from avatar_api import create_api
 from avatar_core.domain.emotions import EMOTIONS
+from avatar_core.storage.migrations import MIGRATIONS
 from avatar_core.storage.s3_blobs import S3BlobStore
 from avatar_core.storage.schema import agents, avatar_versions, job_items
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import gemini_env, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def gemini(stub: GeminiStub, **options: str) -> dict[str, str]:
-    return {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": "replica-key",
-            "GOOGLE_GEMINI_BASE_URL": stub.url, **options}
 
 
 def test_blobs_live_in_the_shared_bucket(make_service, tmp_path, cluster_env):
     a = make_service(tmp_path / "a", **cluster_env)
     b = make_service(tmp_path / "b", **cluster_env)
     assert isinstance(a.blobs, S3BlobStore)
-    a.register_agent("atlas")
+    a.agents.register("atlas")
     version = a.generate("atlas", "a teal robot")
     # B has never seen this image, and has no local copy: it reads it from the bucket.
     assert not list((tmp_path / "b").rglob("*.webp"))
-    assert b.avatar_image("atlas").digest == version.display_blob.split(".")[0]
-    assert b.referenced_blobs() <= set(b.blobs.names())
+    assert b.images.avatar("atlas").digest == version.display_blob.split(".")[0]
+    assert b.files.referenced() <= set(b.blobs.names())
 
 
 def test_a_change_on_one_replica_is_served_at_once_by_the_other(make_service, tmp_path,
@@ -47,11 +43,11 @@ def test_a_change_on_one_replica_is_served_at_once_by_the_other(make_service, tm
     a = make_service(tmp_path / "a", **cluster_env)
     b = make_service(tmp_path / "b", **cluster_env)
     api_b = TestClient(create_api(lambda: b))
-    a.register_agent("atlas")
+    a.agents.register("atlas")
     first = a.generate("atlas", "a teal robot")
     assert api_b.get("/agents/atlas/avatar").headers["etag"].strip('"') == (
         first.display_blob.split(".")[0])
-    assert b.cached_avatar("atlas") is not None  # B now serves it from memory
+    assert b.images.cached("atlas") is not None  # B now serves it from memory
     for change in range(3):  # generate, regenerate, restore: each is seen by B's next request
         if change == 0:
             latest = a.generate("atlas", "a crimson robot")
@@ -68,12 +64,12 @@ def test_a_change_on_one_replica_is_served_at_once_by_the_other(make_service, tm
 def test_generations_for_one_agent_never_interleave_across_replicas(make_service, tmp_path,
                                                                     cluster_env):
     with GeminiStub(latency_s=0.15) as stub:
-        options = gemini(stub, **cluster_env)
+        options = gemini_env(stub, **cluster_env)
         a = make_service(tmp_path / "a", **options)
         b = make_service(tmp_path / "b", **options)
         for replica in (a, b):
             replica.work.shutdown()  # only the generations themselves call the provider
-        a.register_agent("atlas")
+        a.agents.register("atlas")
         replicas = [a, b] * 5
         with ThreadPoolExecutor(max_workers=10) as pool:
             done = list(pool.map(lambda pair: pair[1].generate("atlas", f"robot {pair[0]}"),
@@ -84,17 +80,17 @@ def test_generations_for_one_agent_never_interleave_across_replicas(make_service
             current = conn.execute(sa.select(avatar_versions).join(
                 agents, agents.c.current_version_id == avatar_versions.c.id)).one()
         assert current.id == max(v.id for v in done)  # the last to run is the current one
-        assert a.avatar_image("atlas").digest == b.avatar_image("atlas").digest
+        assert a.images.avatar("atlas").digest == b.images.avatar("atlas").digest
 
 
 def test_provider_calls_stay_within_the_concurrency_across_replicas(make_service, tmp_path,
                                                                     cluster_env):
     with GeminiStub(latency_s=0.3) as stub:
-        options = gemini(stub, AVATARS_CONCURRENCY="2", **cluster_env)
+        options = gemini_env(stub, AVATARS_CONCURRENCY="2", **cluster_env)
         a = make_service(tmp_path / "a", **options)
         b = make_service(tmp_path / "b", **options)
         for i in range(10):
-            a.register_agent(f"bot-{i}")
+            a.agents.register(f"bot-{i}")
         job = b.generate_defaults()
         finished = a.work.wait(job.id, timeout=120)
         assert (finished.generated, finished.failed) == (10, 0)
@@ -118,13 +114,13 @@ def test_replicas_starting_together_migrate_and_seed_once(make_service, tmp_path
     for thread in threads:
         thread.join(timeout=120)
     assert len(started) == 3
-    assert [len(s.list_agents()) for s in started] == [12, 12, 12]  # seeded once, seen by all
+    assert [len(s.agents.list()) for s in started] == [12, 12, 12]  # seeded once, seen by all
     with started[0].engine.connect() as conn:
         versions = conn.scalar(sa.select(sa.func.count()).select_from(
             sa.text("schema_migrations")))
         jobs = conn.scalar(sa.select(sa.func.count(sa.distinct(job_items.c.job_id))))
-    assert versions == 5 and jobs == 1  # migrated once; one bulk job for the demo faces
-    wait_until(lambda: all(a.has_avatar for a in started[0].list_agents()), timeout=180)
+    assert versions == len(MIGRATIONS) and jobs == 1  # migrated once; one bulk job for the faces
+    wait_until(lambda: all(a.has_avatar for a in started[0].agents.list()), timeout=180)
 
 
 def test_a_dead_replicas_items_are_taken_over_without_redoing_finished_ones(
@@ -132,7 +128,7 @@ def test_a_dead_replicas_items_are_taken_over_without_redoing_finished_ones(
     from tests.test_crash import committed_faces, kill, start_child
 
     with GeminiStub(latency_s=0.4) as stub:
-        options = gemini(stub, AVATARS_LEASE_S="5", AVATARS_CONCURRENCY="2", **cluster_env)
+        options = gemini_env(stub, AVATARS_LEASE_S="5", AVATARS_CONCURRENCY="2", **cluster_env)
         child = start_child("bulk", tmp_path / "dead", stub.url, env=options)
         wait_until(lambda: stub.calls >= 4, timeout=60)
         kill(child)

@@ -33,8 +33,8 @@ from avatar_core.storage.migrations import migrate
 from avatar_core.storage.schema import limiter_state
 from avatar_core.work.cluster_limiter import ClusterLimiter
 from avatar_core.work.limiter import AdaptiveLimiter
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import wait_until
 
 KEY = "AIzaSyTEST-delays-0123456789abcdefghijkl"
 ADMIN = "admin-secret-for-delay-tests"
@@ -105,7 +105,7 @@ def test_the_api_answers_429_not_500_for_an_infinite_delay(make_service, stub):
     service = make_service(AVATARS_PROVIDER="gemini", GEMINI_API_KEY=KEY,
                            GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_ADMIN_TOKEN=ADMIN)
     service.work.shutdown()
-    service.register_agent("atlas", "Atlas", "code-assistant")
+    service.agents.register("atlas", "Atlas", "code-assistant")
     for _ in range(3):  # every interactive attempt
         stub.push("rate_limited", retry_delay="inf", retry_after="inf")
     client = TestClient(create_api(lambda: service))
@@ -119,7 +119,7 @@ def test_the_api_answers_429_not_500_for_an_infinite_delay(make_service, stub):
 def test_background_emotions_carry_on_after_an_infinite_delay(make_service, stub):
     service = make_service(AVATARS_PROVIDER="gemini", GEMINI_API_KEY=KEY,
                            GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_CONCURRENCY="2")
-    service.register_agent("atlas", "Atlas", "code-assistant")
+    service.agents.register("atlas", "Atlas", "code-assistant")
     service.generate("atlas", "a brass robot")  # the first call is the face
     stub.push("rate_limited", retry_delay="inf", retry_after="inf")  # the first emotion's
     wait_until(lambda: service.emotions("atlas").emotions == list(EMOTIONS), timeout=180)

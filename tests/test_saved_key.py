@@ -9,8 +9,10 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from avatar_core.foundation.errors import GenerationError
 from avatar_core.service import AvatarService
 from avatar_core.storage.schema import settings_kv
 from avatar_core.storage.secret_box import KEY_FILE
@@ -34,7 +36,7 @@ def saved_value(service: AvatarService) -> str | None:
 def test_the_saved_key_is_sealed_in_the_database_and_read_back_after_a_restart(
         make_service, tmp_path):
     service = make_service()
-    service.save_gemini_key(KEY)
+    service.providers.save_key(KEY)
 
     stored = saved_value(service)
     assert stored is not None and stored.startswith("v1:") and KEY not in stored
@@ -43,11 +45,11 @@ def test_the_saved_key_is_sealed_in_the_database_and_read_back_after_a_restart(
     service.close()
 
     again = make_service(AVATARS_PROVIDER="auto")  # same data dir, a new process
-    assert again.gemini_key() == KEY
-    assert again.key_source() == "saved in Settings"
-    assert again.masked_key() == "•" * 8 + KEY[-4:]
-    assert again.saved_key_problem() is None
-    assert again.active_provider().name == "gemini"  # auto: the saved key turns Gemini on
+    assert again.providers.gemini_key() == KEY
+    assert again.providers.key_source() == "saved in Settings"
+    assert again.providers.masked_key() == "•" * 8 + KEY[-4:]
+    assert again.providers.saved_key_problem() is None
+    assert again.providers.active().name == "gemini"  # auto: the saved key turns Gemini on
 
 
 def test_without_a_secret_setting_the_key_file_is_created_owner_only(make_service, tmp_path):
@@ -55,7 +57,7 @@ def test_without_a_secret_setting_the_key_file_is_created_owner_only(make_servic
     key_file = service.settings.data_dir / KEY_FILE
     assert key_file.is_file()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    service.save_gemini_key(KEY)
+    service.providers.save_key(KEY)
     assert KEY.encode() not in key_file.read_bytes()
     first_key = key_file.read_bytes()
     make_service()  # a restart reuses the file, never replaces it
@@ -64,36 +66,40 @@ def test_without_a_secret_setting_the_key_file_is_created_owner_only(make_servic
 
 def test_with_a_secret_setting_no_key_file_is_needed(make_service, tmp_path):
     service = make_service(AVATARS_SECRET_KEY="shared by every replica")
-    service.save_gemini_key(KEY)
+    service.providers.save_key(KEY)
     assert not (service.settings.data_dir / KEY_FILE).exists()
     other_replica = make_service(tmp_path / "other", AVATARS_SECRET_KEY="shared by every replica",
                                  AVATARS_DATABASE_URL=service.settings.database_url)
-    assert other_replica.gemini_key() == KEY
+    assert other_replica.providers.gemini_key() == KEY
 
 
 def test_another_secret_cannot_read_it_and_says_so_without_crashing(make_service):
     service = make_service(AVATARS_SECRET_KEY="the first secret")
-    service.save_gemini_key(KEY)
+    service.providers.save_key(KEY)
     service.close()
 
     other = make_service(AVATARS_SECRET_KEY="another secret", GEMINI_API_KEY=ENV_KEY,
                          AVATARS_PROVIDER="auto")
 
-    problem = other.saved_key_problem()
+    problem = other.providers.saved_key_problem()
     assert problem is not None
     assert "AVATARS_SECRET_KEY" in problem and "save the key again" in problem
     assert KEY not in problem
-    assert other.gemini_key() == ENV_KEY  # the environment's key is used meanwhile
-    assert other.masked_key() == "•" * 8 + ENV_KEY[-4:]
-    assert other.active_provider_label().startswith("gemini")
+    # never another key or provider in its place, silently: Gemini stops and says why
+    assert other.providers.gemini_key() is None and other.providers.masked_key() is None
+    assert other.providers.label() == "none (not_configured)"
+    with pytest.raises(GenerationError, match="AVATARS_SECRET_KEY"):
+        other.providers.active()
 
     without_env = make_service(AVATARS_SECRET_KEY="another secret", AVATARS_PROVIDER="auto")
-    assert without_env.gemini_key() is None
-    assert without_env.active_provider().name == "builtin"  # auto: no usable key
-    assert without_env.saved_key_problem() == problem
+    assert without_env.providers.gemini_key() is None
+    with pytest.raises(GenerationError, match="AVATARS_SECRET_KEY"):
+        without_env.providers.active()  # auto does not fall back to the built-in renderer
+    assert without_env.providers.saved_key_problem() == problem
 
-    without_env.save_gemini_key(KEY)  # saved again: readable under the new secret
-    assert without_env.saved_key_problem() is None and without_env.gemini_key() == KEY
+    without_env.providers.save_key(KEY)  # saved again: readable under the new secret
+    assert without_env.providers.saved_key_problem() is None
+    assert without_env.providers.gemini_key() == KEY
 
 
 def save_plain_key_as_the_previous_version_did(service: AvatarService) -> None:
@@ -106,18 +112,18 @@ def test_a_key_saved_in_plain_text_before_is_sealed_at_the_next_start(make_servi
     save_plain_key_as_the_previous_version_did(make_service())
 
     service = make_service()
-    assert service.gemini_key() == KEY
+    assert service.providers.gemini_key() == KEY
 
     stored = saved_value(service)
     assert stored is not None and stored.startswith("v1:") and KEY not in stored
     again = make_service(AVATARS_PROVIDER="auto")
-    assert again.gemini_key() == KEY and again.saved_key_problem() is None
+    assert again.providers.gemini_key() == KEY and again.providers.saved_key_problem() is None
 
 
 def test_a_key_sealed_at_start_leaves_no_plain_copy_on_disk(make_service):
     save_plain_key_as_the_previous_version_did(make_service())
 
     service = make_service()
-    assert service.gemini_key() == KEY  # sealed when it started
+    assert service.providers.gemini_key() == KEY  # sealed when it started
 
     assert KEY.encode() not in database_bytes(service)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
+from avatar_core.domain import urls
 from avatar_core.foundation.errors import (
     BadRequest,
     Conflict,
@@ -25,42 +26,42 @@ def files_under(service: AvatarService) -> set[str]:
 
 
 def test_register_list_get(service):
-    service.register_agent("atlas", "Atlas", "business-assistant", "Closes deals")
-    agent = service.get_agent("atlas")
+    service.agents.register("atlas", "Atlas", "business-assistant", "Closes deals")
+    agent = service.agents.get("atlas")
     assert (agent.display_name, agent.type, agent.has_avatar) == ("Atlas", "business-assistant",
                                                                   False)
-    assert [a.name for a in service.list_agents()] == ["atlas"]
+    assert [a.name for a in service.agents.list()] == ["atlas"]
     with pytest.raises(Conflict):
-        service.register_agent("atlas")
+        service.agents.register("atlas")
 
 
 @pytest.mark.parametrize("name", ["", "Atlas", "../etc", "a/b", "-lead", "x" * 64, "ünï", "a b"])
 def test_names_are_validated_before_anything_else(service, name):
     with pytest.raises(BadRequest, match="Invalid agent name"):
-        service.register_agent(name)
+        service.agents.register(name)
     with pytest.raises(BadRequest, match="Invalid agent name"):
-        service.get_agent(name)
+        service.agents.get(name)
 
 
 def test_unknown_type_is_refused(service):
     with pytest.raises(BadRequest, match="Unknown agent type"):
-        service.register_agent("nova", type="wizard")
+        service.agents.register("nova", type="wizard")
 
 
 def test_generate_stores_webp_display_and_full_quality_reference(service):
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     version = service.generate("atlas", "  a brass robot with a monocle  ")
     assert version.identity_prompt == "a brass robot with a monocle"
-    display = service.avatar_image("atlas")
+    display = service.images.avatar("atlas")
     assert display.media_type == "image/webp" and display.data[8:12] == b"WEBP"
     with Image.open(io.BytesIO(display.data)) as img:
         assert max(img.size) <= 512
-    reference = service.reference_image("atlas")
+    reference = service.images.reference("atlas")
     with Image.open(io.BytesIO(reference.data)) as img:
         assert img.format == "PNG" and max(img.size) > 512
-    agent = service.get_agent("atlas")
+    agent = service.agents.get("atlas")
     assert agent.has_avatar and not agent.is_default_avatar
-    assert service.avatar_url(agent) == f"/api/agents/atlas/avatar?v={display.digest[:16]}"
+    assert urls.avatar_url(agent) == f"/api/agents/atlas/avatar?v={display.digest[:16]}"
 
 
 @pytest.mark.parametrize("prompt, words", [
@@ -68,7 +69,7 @@ def test_generate_stores_webp_display_and_full_quality_reference(service):
     ("robot\x00", "control"), ("robot\x1b[31m", "control"),
 ])
 def test_bad_prompts_fail_with_invalid_input(service, prompt, words):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     with pytest.raises(InvalidInput, match=words) as caught:
         service.generate("atlas", prompt)
     assert caught.value.reason is FailureReason.INVALID_INPUT
@@ -76,13 +77,13 @@ def test_bad_prompts_fail_with_invalid_input(service, prompt, words):
 
 
 def test_prompt_limits_are_inclusive(service):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     assert service.generate("atlas", "x" * 500).identity_prompt == "x" * 500
     assert service.generate("atlas", "a\trobot\nwith tabs").identity_prompt == "a\trobot\nwith tabs"
 
 
 def test_generate_with_reference_keeps_the_style_image(service):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     version = service.generate("atlas", "robot", corpus.exif_rotated_jpeg())
     assert version.style_blob is not None
     with Image.open(io.BytesIO(service.blobs.read(version.style_blob))) as img:
@@ -92,7 +93,7 @@ def test_generate_with_reference_keeps_the_style_image(service):
 @pytest.mark.parametrize("make", [corpus.non_image, corpus.truncated_png, corpus.empty,
                                   corpus.svg, corpus.decompression_bomb, corpus.oversized])
 def test_bad_uploads_fail_with_invalid_input_and_write_nothing(service, make):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     with pytest.raises(InvalidInput):
         service.generate("atlas", "robot", make())
     assert files_under(service) == set()
@@ -100,7 +101,7 @@ def test_bad_uploads_fail_with_invalid_input_and_write_nothing(service, make):
 
 
 def test_regenerate_remove_versions_restore(service):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     first = service.generate("atlas", "a teal robot")
     second = service.regenerate("atlas")
     assert second.identity_prompt == "a teal robot"
@@ -110,14 +111,14 @@ def test_regenerate_remove_versions_restore(service):
     assert [v.current for v in history] == [True, False]
 
     restored = service.restore("atlas", first.id)
-    assert restored.current and service.avatar_image("atlas").digest == \
+    assert restored.current and service.images.avatar("atlas").digest == \
         first.display_blob.split(".")[0]
 
     assert service.remove_avatar("atlas") is True
     assert service.remove_avatar("atlas") is False  # idempotent
-    assert not service.get_agent("atlas").has_avatar
+    assert not service.agents.get("atlas").has_avatar
     with pytest.raises(NotFound):
-        service.avatar_image("atlas")
+        service.images.avatar("atlas")
     with pytest.raises(NotFound):
         service.regenerate("atlas")
     with pytest.raises(NotFound):
@@ -125,44 +126,44 @@ def test_regenerate_remove_versions_restore(service):
 
 
 def test_rename_keeps_avatar_history_and_emotions(service):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     service.generate("atlas", "a teal robot")
-    before = service.avatar_image("atlas")
-    renamed = service.update_agent("atlas", new_name="atlas-2", display_name="Atlas Two")
+    before = service.images.avatar("atlas")
+    renamed = service.agents.update("atlas", new_name="atlas-2", display_name="Atlas Two")
     assert renamed.name == "atlas-2" and renamed.display_name == "Atlas Two"
-    assert service.avatar_image("atlas-2").digest == before.digest
+    assert service.images.avatar("atlas-2").digest == before.digest
     assert len(service.versions("atlas-2")) == 1
     with pytest.raises(NotFound):
-        service.get_agent("atlas")
-    service.register_agent("nova")
+        service.agents.get("atlas")
+    service.agents.register("nova")
     with pytest.raises(Conflict):
-        service.update_agent("nova", new_name="atlas-2")
+        service.agents.update("nova", new_name="atlas-2")
     with pytest.raises(BadRequest):
-        service.update_agent("nova", new_name="")
+        service.agents.update("nova", new_name="")
 
 
 def test_delete_removes_every_file_only_that_agent_used(service):
-    from tests.conftest import wait_until, work_settled
+    from tests.helpers import wait_until, work_settled
 
-    service.register_agent("atlas")
-    service.register_agent("nova")
+    service.agents.register("atlas")
+    service.agents.register("nova")
     service.generate("atlas", "robot one", corpus.png(64, 64, (200, 30, 30)))
     service.regenerate("atlas")
     service.generate("nova", "robot two")
     wait_until(lambda: work_settled(service), timeout=300)
-    nova_files = service.files.referenced(agent_id=service.get_agent("nova").id)
-    atlas_files = service.files.referenced(agent_id=service.get_agent("atlas").id)
+    nova_files = service.files.referenced(agent_id=service.agents.get("nova").id)
+    atlas_files = service.files.referenced(agent_id=service.agents.get("atlas").id)
     service.delete_agent("atlas")
     # nova's own files and its renditions stay; atlas's files and renditions are gone
-    assert nova_files <= files_under(service) == service.referenced_blobs()
+    assert nova_files <= files_under(service) == service.files.referenced()
     assert not (atlas_files - nova_files) & files_under(service)
     with pytest.raises(NotFound):
-        service.get_agent("atlas")
+        service.agents.get("atlas")
 
 
 def test_shared_files_survive_until_nothing_references_them(service):
-    service.register_agent("atlas")
-    service.register_agent("nova")
+    service.agents.register("atlas")
+    service.agents.register("nova")
     a = service.generate("atlas", "same prompt")
     service.generate("nova", "same prompt")  # different name → different robot
     service.delete_agent("nova")
@@ -170,13 +171,13 @@ def test_shared_files_survive_until_nothing_references_them(service):
 
 
 def test_activities_recorded_and_validated(service):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     now = datetime.now(UTC)
     service.record_activity("atlas", started_at=now - timedelta(minutes=5), ended_at=now,
                             kind="chat", status="success", summary="Answered")
     service.record_activity("atlas", started_at=now, ended_at=None, kind="task",
                             status="running")
-    rows = service.activity_table().to_dict("records")
+    rows = service.activities.frame().to_dict("records")
     assert [(r["agent_name"], r["kind"], r["status"]) for r in rows] == [
         ("atlas", "chat", "success"), ("atlas", "task", "running")]
     with pytest.raises(BadRequest):
@@ -192,30 +193,30 @@ def test_activities_recorded_and_validated(service):
 
 def test_demo_data_is_seeded_on_an_empty_database_only(make_service, tmp_path):
     service = make_service(AVATARS_DEMO="1")
-    agents = service.list_agents()
+    agents = service.agents.list()
     assert len(agents) == 12 and sum(a.is_system for a in agents) == 2
     assert len({a.type for a in agents}) == 6
-    assert len(service.activity_table().to_dict("records")) > 12 * 20
+    assert len(service.activities.frame().to_dict("records")) > 12 * 20
     service.close()
     again = make_service(AVATARS_DEMO="1")
-    assert len(again.list_agents()) == 12
+    assert len(again.agents.list()) == 12
 
 
 def test_provider_choice(make_service):
     service = make_service(AVATARS_PROVIDER="auto")
-    assert service.active_provider().name == "builtin"
-    service.save_gemini_key("AIzaTESTKEY1234567890abcdef")
-    assert service.active_provider().name == "gemini"
-    assert service.key_source() == "saved in Settings"
-    assert "TESTKEY" not in (service.masked_key() or "")
-    service.set_provider_choice("builtin")
-    assert service.active_provider().name == "builtin"
-    service.remove_gemini_key()
-    service.set_provider_choice("gemini")
+    assert service.providers.active().name == "builtin"
+    service.providers.save_key("AIzaTESTKEY1234567890abcdef")
+    assert service.providers.active().name == "gemini"
+    assert service.providers.key_source() == "saved in Settings"
+    assert "TESTKEY" not in (service.providers.masked_key() or "")
+    service.providers.set_choice("builtin")
+    assert service.providers.active().name == "builtin"
+    service.providers.remove_key()
+    service.providers.set_choice("gemini")
     with pytest.raises(GenerationError) as caught:
-        service.active_provider()
+        service.providers.active()
     assert caught.value.reason is FailureReason.NOT_CONFIGURED
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     with pytest.raises(GenerationError) as caught:
         service.generate("atlas", "robot")
     assert caught.value.status == 501
@@ -223,15 +224,16 @@ def test_provider_choice(make_service):
 
 def test_saved_key_overrides_environment(make_service):
     service = make_service(GEMINI_API_KEY="env-key-123")
-    assert service.gemini_key() == "env-key-123" and service.key_source() == "environment"
-    service.save_gemini_key("saved-key-456")
-    assert service.gemini_key() == "saved-key-456"
+    assert service.providers.gemini_key() == "env-key-123"
+    assert service.providers.key_source() == "environment"
+    service.providers.save_key("saved-key-456")
+    assert service.providers.gemini_key() == "saved-key-456"
     with pytest.raises(InvalidInput):
-        service.save_gemini_key("has spaces in it")
+        service.providers.save_key("has spaces in it")
 
 
 def test_record_activities_in_bulk_checks_every_row_first(service):
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     now = datetime.now(UTC)
     good = {"agent_name": "atlas", "started_at": now - timedelta(minutes=1), "ended_at": now,
             "kind": "chat", "status": "success", "summary": "ok"}
@@ -240,4 +242,5 @@ def test_record_activities_in_bulk_checks_every_row_first(service):
         service.record_activities([good, {**good, "status": "exploded"}])
     with pytest.raises(NotFound):
         service.record_activities([{**good, "agent_name": "ghost"}])
-    assert len(service.activity_table().to_dict("records")) == 2  # nothing from the refused batches
+    # nothing from the refused batches:
+    assert len(service.activities.frame().to_dict("records")) == 2

@@ -6,9 +6,6 @@ goes through the real google-genai client to ``GeminiStub``; the ledger is read 
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
@@ -19,6 +16,7 @@ from avatar_core.foundation.errors import FailureReason, GenerationError
 from avatar_core.foundation.pricing import KNOWN_IMAGE_PRICES_USD, CallKind
 from avatar_core.storage.schema import provider_calls, settings_kv
 from avatar_core.work.budget import BudgetSpent
+from tests import corpus
 from tests.conftest import ADMIN
 
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
@@ -35,7 +33,7 @@ def paid(make_service, stub, database_url):
                                GOOGLE_GEMINI_BASE_URL=stub.url, AVATARS_ADMIN_TOKEN=ADMIN,
                                **database_url, **env)
         service.work.shutdown()
-        service.register_agent("atlas", "Atlas", "code-assistant")
+        service.agents.register("atlas", "Atlas", "code-assistant")
         return service, TestClient(create_api(lambda: service))
 
     return factory
@@ -66,7 +64,7 @@ def test_a_saved_budget_overrides_the_environment_until_cleared(paid):
     saved = client.put("/budget", json={"daily_budget_usd": 2.5}, headers=AUTH)
     assert saved.status_code == 200, saved.text
     assert (saved.json()["daily_budget_usd"], saved.json()["budget_source"]) == (2.5, "settings")
-    assert service.spend().limit == 2.5  # the same setting as Settings
+    assert service.budget.summary().limit == 2.5  # the same setting as Settings
 
     zero = client.put("/budget", json={"daily_budget_usd": 0}, headers=AUTH).json()
     assert (zero["daily_budget_usd"], zero["remaining_usd"]) == (0.0, 0.0)  # $0 is a budget
@@ -96,7 +94,7 @@ def test_a_bad_budget_is_422_and_changes_nothing(paid, body):
     answer = client.put("/budget", json=body, headers=AUTH)
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"].startswith("Malformed request")
-    assert service.spend().source == "none"
+    assert service.budget.summary().source == "none"
 
 
 def test_not_a_number_and_infinity_are_refused(paid):
@@ -109,7 +107,7 @@ def test_not_a_number_and_infinity_are_refused(paid):
     answer = client.put("/budget", json={"daily_budget_usd": 5},
                         headers={"Authorization": f"Bearer {editor}"})
     assert answer.status_code == 403
-    assert service.spend().source == "none"
+    assert service.budget.summary().source == "none"
 
 
 def test_an_interactive_call_past_the_budget_is_429_naming_it(paid, stub):
@@ -135,7 +133,7 @@ def test_a_call_that_timed_out_counts_as_spent(paid, stub):
     rows = ledger(service)
     assert [(r.kind, r.settled) for r in rows] == [("avatar", True)] * len(rows)
     assert len(rows) >= 2  # Google may have drawn and billed each of them
-    assert service.spend().spent_today == pytest.approx(len(rows) * FLASH)
+    assert service.budget.summary().spent_today == pytest.approx(len(rows) * FLASH)
 
 
 def test_a_reservation_holds_money_until_settled_or_released(paid):
@@ -150,27 +148,16 @@ def test_a_reservation_holds_money_until_settled_or_released(paid):
     assert budget.reservation(held.id) is None
     again = budget.reserve(0.6, CallKind.DEFAULT)
     again.settle(0.3)  # the real cost, known afterwards
-    assert service.spend().spent_today == pytest.approx(0.3)
+    assert service.budget.summary().spent_today == pytest.approx(0.3)
     assert budget.reservation(again.id) is None
     again.release()  # a settled reservation is spent: releasing it changes nothing
-    assert service.spend().spent_today == pytest.approx(0.3)
+    assert service.budget.summary().spent_today == pytest.approx(0.3)
 
-
-def zip_of(count: int) -> bytes:
-    from tests.page_helpers import png
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as bundle:
-        names = [f"agent-{n}" for n in range(count)]
-        bundle.writestr("agents.csv", "name\n" + "\n".join(names) + "\n")
-        for name in names:
-            bundle.writestr(f"{name}.png", png((10, 120, 90)))
-    return buffer.getvalue()
 
 
 def test_a_zip_import_prices_the_emotion_calls_it_queues(paid):
     service, client = paid()
-    answer = client.post("/agents/import", files={"file": ("agents.zip", zip_of(3))},
+    answer = client.post("/agents/import", files={"file": ("agents.zip", corpus.agents_zip(3))},
                          headers=AUTH)
     assert answer.status_code == 200, answer.text
     found = answer.json()
@@ -182,6 +169,6 @@ def test_a_zip_import_prices_the_emotion_calls_it_queues(paid):
 
 def test_a_zip_import_with_the_builtin_renderer_queues_nothing_paid(make_client, database_url):
     client, _service = make_client(**database_url)
-    found = client.post("/agents/import", files={"file": ("agents.zip", zip_of(2))},
+    found = client.post("/agents/import", files={"file": ("agents.zip", corpus.agents_zip(2))},
                         headers=AUTH).json()
     assert (found["emotions_queued"], found["estimated_usd"]) == (0, 0.0)

@@ -2,39 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from avatar_core.foundation.errors import BadRequest
+from avatar_core import BadRequest
 
-from ..answers import errors
 from ..bodies import read_form
 from ..deps import Admin, AgentName, Editor, ServiceDep
-from ..responses import ActivitiesDeletedOut, ActivityOut, AgentDeletedOut, AgentOut, ImportOut
-from ..schemas import (
-    ActivityIn,
-    AgentIn,
-    AgentPatch,
-    IsoDateTime,
-    activity_json,
-    agent_json,
-    import_json,
-)
+from ..error_statuses import errors
+from ..inputs import ActivityIn, AgentIn, AgentPatch, IsoDateTime
+from ..models import ActivitiesDeletedOut, ActivityOut, AgentDeletedOut, AgentOut, ImportOut
 
 router = APIRouter(tags=["agents"])
 
 
 @router.get("/agents", response_model=list[AgentOut], responses=errors())
-def list_agents(service: ServiceDep) -> list[dict[str, Any]]:
-    return [agent_json(a) for a in service.list_agents()]
+def list_agents(service: ServiceDep) -> list[AgentOut]:
+    return [AgentOut.of(a) for a in service.agents.list()]
 
 
 @router.post("/agents", status_code=201, response_model=AgentOut,
              responses=errors(400, 401, 409, 413, 422))
-def register_agent(body: AgentIn, service: ServiceDep, _role: Editor) -> dict[str, Any]:
-    return agent_json(service.register_agent(**body.model_dump()))
+def register_agent(body: AgentIn, service: ServiceDep, _role: Editor) -> AgentOut:
+    return AgentOut.of(service.agents.register(**body.model_dump()))
 
 
 _IMPORT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
@@ -46,46 +36,47 @@ _IMPORT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
 
 @router.post("/agents/import", openapi_extra=_IMPORT_BODY, response_model=ImportOut,
              responses=errors(400, 401, 403, 413))
-async def import_agents(request: Request, service: ServiceDep, _role: Admin) -> dict[str, Any]:
+async def import_agents(request: Request, service: ServiceDep, _role: Admin) -> ImportOut:
     """Register many agents (and their pictures, from a zip); each refused row says why."""
     form = await read_form(request, file_field="file")
     if form.file is None:
         raise BadRequest("Send the agents file as the multipart file field 'file'")
     result = await run_in_threadpool(service.import_agents, form.filename, form.file)
-    return import_json(result)
+    return ImportOut.of(result)
 
 
 @router.get("/agents/{name}", response_model=AgentOut, responses=errors(400, 404, 422))
-def get_agent(name: AgentName, service: ServiceDep) -> dict[str, Any]:
-    return agent_json(service.get_agent(name))
+def get_agent(name: AgentName, service: ServiceDep) -> AgentOut:
+    return AgentOut.of(service.agents.get(name))
 
 
 @router.patch("/agents/{name}", response_model=AgentOut,
               responses=errors(400, 401, 404, 409, 413, 422))
 def patch_agent(name: AgentName, body: AgentPatch, service: ServiceDep,
-                _role: Editor) -> dict[str, Any]:
+                _role: Editor) -> AgentOut:
     changes = body.model_dump(exclude_unset=True)
     new_name = changes.pop("name", None)
-    return agent_json(service.update_agent(name, new_name=new_name, **changes))
+    return AgentOut.of(service.agents.update(name, new_name=new_name, **changes))
 
 
 @router.delete("/agents/{name}", response_model=AgentDeletedOut,
                responses=errors(400, 401, 404, 413, 422))
-def delete_agent(name: AgentName, service: ServiceDep, _role: Editor) -> dict[str, Any]:
+def delete_agent(name: AgentName, service: ServiceDep, _role: Editor) -> AgentDeletedOut:
     service.delete_agent(name)
-    return {"deleted": name}
+    return AgentDeletedOut(deleted=name)
 
 
 @router.delete("/agents/{name}/activities", response_model=ActivitiesDeletedOut,
                responses=errors(400, 401, 404, 413, 422))
 def delete_activities(name: AgentName, service: ServiceDep, _role: Editor,
-                      before: IsoDateTime | None = None) -> dict[str, Any]:
+                      before: IsoDateTime | None = None) -> ActivitiesDeletedOut:
     """Remove the agent's activities, or only those started before ``before``."""
-    return {"agent_name": name, "deleted": service.delete_activities(name, before)}
+    return ActivitiesDeletedOut(agent_name=name,
+                                deleted=service.delete_activities(name, before))
 
 
 @router.post("/agents/{name}/activities", status_code=201, response_model=ActivityOut,
              responses=errors(400, 401, 404, 413, 422))
 def add_activity(name: AgentName, body: ActivityIn, service: ServiceDep,
-                 _role: Editor) -> dict[str, Any]:
-    return activity_json(service.record_activity(name, **body.model_dump()))
+                 _role: Editor) -> ActivityOut:
+    return ActivityOut.of(service.record_activity(name, **body.model_dump()))

@@ -6,19 +6,25 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from avatar_core.domain import urls
-from avatar_core.foundation.errors import InvalidInput, NotFound
-from avatar_core.foundation.limits import WAIT_MAX_S
-from avatar_core.work.fallbacks import FallbackKind
+from avatar_core import (
+    WAIT_MAX_S,
+    AvatarService,
+    AvatarVersion,
+    FallbackKind,
+    InvalidInput,
+    NotFound,
+    urls,
+)
 
-from ..answers import errors, image_answers
 from ..bodies import read_form, read_generate_body
 from ..caching import image_response, is_versioned
 from ..deps import Admin, AgentName, Editor, ServiceDep
-from ..negotiation import AskDep
-from ..responses import (
+from ..error_statuses import errors, image_answers
+from ..inputs import GenerateIn
+from ..models import (
     AvatarRemovedOut,
     DefaultsSummaryOut,
     GenerationOut,
@@ -26,7 +32,7 @@ from ..responses import (
     JobOut,
     PlanOut,
 )
-from ..schemas import GenerateIn, defaults_summary_json, generation_json, job_json, plan_json
+from ..negotiation import AskDep
 
 router = APIRouter(tags=["avatars"])
 
@@ -69,12 +75,12 @@ def generate_defaults(
                              "results within 24 h)"),
 ) -> Response:
     if dry_run:
-        return JSONResponse(plan_json(service.defaults_plan(batch=mode == "batch")))
+        return _json(PlanOut.of(service.work.bulk.plan(batch=mode == "batch")))
     job = service.generate_defaults(wait=wait, timeout=timeout, batch=mode == "batch")
     if wait and job.finished:
-        return JSONResponse(defaults_summary_json(job, service.defaulted_agents(job.id)))
+        return _json(DefaultsSummaryOut.of(job, service.defaulted_agents(job.id)))
     # Not asked to wait, or still running when the wait ran out: where to follow it.
-    return JSONResponse(job_json(job), status_code=202, headers={"Location": urls.job_url(job.id)})
+    return _json(JobOut.of(job), status_code=202, headers={"Location": urls.job_url(job.id)})
 
 
 @router.get("/agents/{name}/avatar", response_class=Response,
@@ -111,37 +117,47 @@ def get_reference(name: AgentName, request: Request, service: ServiceDep, ask: A
 @router.post("/agents/{name}/avatar/generate", openapi_extra=_GENERATE_BODY,
              response_model=GenerationOut, responses=errors(*_GENERATION_ERRORS))
 async def generate(name: AgentName, request: Request, service: ServiceDep,
-                   _role: Editor) -> dict[str, Any]:
+                   _role: Editor) -> GenerationOut:
     prompt, reference = await read_generate_body(request)
     version = await run_in_threadpool(service.generate, name, prompt, reference)
-    return await run_in_threadpool(generation_json, service, name, version)
+    return await run_in_threadpool(_generation, service, name, version)
 
 
 @router.put("/agents/{name}/avatar", openapi_extra=_PICTURE_BODY, response_model=GenerationOut,
             responses=errors(400, 401, 404, 413, 422))
 async def install_picture(name: AgentName, request: Request, service: ServiceDep,
-                          _role: Editor) -> dict[str, Any]:
+                          _role: Editor) -> GenerationOut:
     """Install a picture as the avatar itself (multipart field ``image``): a new version."""
     form = await read_form(request, file_field="image")
     if form.file is None:
         raise InvalidInput("Send the picture as the multipart file field 'image'")
     version = await run_in_threadpool(service.install_picture, name, form.file)
-    return await run_in_threadpool(generation_json, service, name, version)
+    return await run_in_threadpool(_generation, service, name, version)
 
 
 @router.post("/agents/{name}/avatar/regenerate", response_model=GenerationOut,
              responses=errors(*_GENERATION_ERRORS))
-def regenerate(name: AgentName, service: ServiceDep, _role: Editor) -> dict[str, Any]:
-    return generation_json(service, name, service.regenerate(name))
+def regenerate(name: AgentName, service: ServiceDep, _role: Editor) -> GenerationOut:
+    return _generation(service, name, service.regenerate(name))
 
 
 @router.delete("/agents/{name}/avatar", response_model=AvatarRemovedOut,
                responses=errors(400, 401, 404, 413, 422))
-def remove_avatar(name: AgentName, service: ServiceDep, _role: Editor) -> dict[str, Any]:
-    return {"agent_name": name, "removed": service.remove_avatar(name)}
+def remove_avatar(name: AgentName, service: ServiceDep, _role: Editor) -> AvatarRemovedOut:
+    return AvatarRemovedOut(agent_name=name, removed=service.remove_avatar(name))
 
 
 @router.get("/agents/{name}/avatar/identity", response_model=IdentityOut,
             responses=errors(400, 401, 404, 422))
-def identity(name: AgentName, service: ServiceDep, _role: Editor) -> dict[str, Any]:
-    return service.identity(name)
+def identity(name: AgentName, service: ServiceDep, _role: Editor) -> IdentityOut:
+    return IdentityOut.of(service.agents.get(name), service.current_version(name))
+
+
+def _generation(service: AvatarService, name: str, version: AvatarVersion) -> GenerationOut:
+    """The agent as it is after the change, with the version that changed it."""
+    return GenerationOut.of(service.agents.get(name), version)
+
+
+def _json(answer: BaseModel, status_code: int = 200, **options: Any) -> JSONResponse:
+    """A model rendered by hand, for the one route whose answer's shape depends on its query."""
+    return JSONResponse(answer.model_dump(mode="json"), status_code=status_code, **options)

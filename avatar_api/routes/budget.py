@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from avatar_core.foundation.clock import utcnow
-from avatar_core.work.budget import Spend, next_midnight
-
-from ..answers import errors
 from ..deps import Admin, ServiceDep
-from ..responses import SpendOut
+from ..error_statuses import errors
+from ..models import SpendOut
 
 router = APIRouter(tags=["budget"])
 
@@ -28,28 +23,13 @@ class BudgetIn(BaseModel):
                                            strict=True)  # no "5" or true for a number
 
 
-def spend_json(spend: Spend) -> dict[str, Any]:
-    return {
-        "today_usd": round(spend.spent_today, 6),
-        "today_by_kind": spend.today,
-        "last_30_days_by_kind": spend.last_30_days,
-        "days": [{"day": day.isoformat(), "by_kind": by_kind,
-                  "total_usd": round(sum(by_kind.values()), 6)} for day, by_kind in spend.days],
-        "daily_budget_usd": spend.limit,
-        "budget_source": spend.source,
-        "environment_budget_usd": spend.environment_limit,
-        "remaining_usd": spend.remaining,
-        "resets_at": next_midnight(utcnow()).isoformat(),
-    }
-
-
 @router.get("/spend", response_model=SpendOut, responses=errors(401, 403))
-def get_spend(service: ServiceDep, _role: Admin) -> dict[str, Any]:
-    return spend_json(service.spend())
+def get_spend(service: ServiceDep, _role: Admin) -> SpendOut:
+    return SpendOut.of(service.budget.summary())
 
 
 @router.put("/budget", response_model=SpendOut, responses=errors(400, 401, 403, 413, 422))
-def put_budget(body: BudgetIn, service: ServiceDep, _role: Admin) -> dict[str, Any]:
+def put_budget(body: BudgetIn, service: ServiceDep, _role: Admin) -> SpendOut:
     """Save the daily budget (applies at once, on every replica); null: the environment's."""
     service.set_daily_budget(body.daily_budget_usd)
-    return spend_json(service.spend())
+    return SpendOut.of(service.budget.summary())

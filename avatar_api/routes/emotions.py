@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ..answers import errors, image_answers
 from ..caching import image_response
 from ..deps import AgentName, ServiceDep
+from ..error_statuses import errors, image_answers
+from ..models import EmotionsOut
 from ..negotiation import AskDep
-from ..responses import EmotionsOut
-from ..schemas import emotions_json
 
 router = APIRouter(tags=["emotions"])
 
 
 @router.get("/agents/{name}/avatar/emotions", response_model=EmotionsOut,
             responses=errors(400, 404, 422))
-def get_emotions(name: AgentName, service: ServiceDep) -> dict[str, Any]:
-    return emotions_json(service.emotions(name))
+def get_emotions(name: AgentName, service: ServiceDep) -> EmotionsOut:
+    return EmotionsOut.of(service.emotions(name))
 
 
 @router.get("/agents/{name}/avatar/emotion/{emotion}", response_class=Response,

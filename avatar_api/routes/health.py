@@ -6,24 +6,22 @@ list gave; before the first call there is none yet, and the reason says so.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from ..answers import errors
 from ..deps import ServiceDep
-from ..responses import HealthOut
+from ..error_statuses import errors
+from ..models import HealthOut
 
 router = APIRouter(tags=["meta"])
 
 
 @router.get("/health", response_model=HealthOut, responses=errors())
-def health(service: ServiceDep) -> dict[str, Any]:
-    provider = service.active_provider_label()
-    answer: dict[str, Any] = {"status": "ok", "provider": provider,
-                              "demo_mode": service.tokens.demo_mode}
+def health(service: ServiceDep) -> HealthOut:
+    provider = service.providers.label()
+    answer = HealthOut(status="ok", provider=provider, demo_mode=service.tokens.demo_mode,
+                       saved_key_problem=service.providers.saved_key_problem())
     if provider.startswith("gemini"):
         chosen = service.providers.model_in_use(look_up=False)
-        answer["model"] = chosen.model if chosen else None
-        answer["model_reason"] = chosen.why if chosen else "auto: chosen on the first call"
+        answer.model = chosen.model if chosen else None
+        answer.model_reason = chosen.why if chosen else "auto: chosen on the first call"
     return answer

@@ -7,16 +7,15 @@ already cancelled answers it again (idempotent); one that finished by itself is 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from avatar_core.foundation.models import JobKind, JobStatus
+from avatar_core import JobKind, JobStatus
 
-from ..answers import errors
 from ..deps import Admin, Editor, RowId, ServiceDep
-from ..responses import JobOut, JobPageOut
-from ..schemas import job_json
+from ..error_statuses import errors
+from ..models import JobOut, JobPageOut
 
 router = APIRouter(tags=["jobs"])
 
@@ -30,19 +29,19 @@ def list_jobs(
     kind: Annotated[JobKind | None, Query(description="Only jobs of this kind")] = None,
     limit: Annotated[int, Query(ge=1, le=JOBS_PAGE_MAX, description="Jobs per page")] = 20,
     offset: Annotated[int, Query(ge=0, le=2**31, description="Jobs to skip, newest first")] = 0,
-) -> dict[str, Any]:
+) -> JobPageOut:
     found, total = service.job_control.page(status, kind, limit, offset)
-    return {"jobs": [job_json(job) for job in found], "total": total, "limit": limit,
-            "offset": offset}
+    return JobPageOut(jobs=[JobOut.of(job) for job in found], total=total, limit=limit,
+                      offset=offset)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=errors(401, 404, 422))
-def get_job(job_id: RowId, service: ServiceDep, _role: Editor) -> dict[str, Any]:
-    return job_json(service.job(job_id))
+def get_job(job_id: RowId, service: ServiceDep, _role: Editor) -> JobOut:
+    return JobOut.of(service.job_control.get(job_id))
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut,
              responses=errors(401, 403, 404, 409, 413, 422))
-def cancel_job(job_id: RowId, service: ServiceDep, _role: Admin) -> dict[str, Any]:
+def cancel_job(job_id: RowId, service: ServiceDep, _role: Admin) -> JobOut:
     """Open items are not started; items being drawn finish and are kept."""
-    return job_json(service.job_control.cancel(job_id))
+    return JobOut.of(service.job_control.cancel(job_id))

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ..answers import errors, image_answers
 from ..caching import image_response, is_versioned
 from ..deps import AgentName, Editor, MaybeEditor, RowId, ServiceDep
+from ..error_statuses import errors, image_answers
+from ..models import GenerationOut, VersionOut
 from ..negotiation import AskDep
-from ..responses import GenerationOut, VersionOut
-from ..schemas import generation_json, version_json
 
 router = APIRouter(tags=["avatars"])
 
 
 @router.get("/agents/{name}/avatar/versions", response_model=list[VersionOut],
             responses=errors(400, 404, 422))
-def versions(name: AgentName, service: ServiceDep, role: MaybeEditor) -> list[dict[str, Any]]:
+def versions(name: AgentName, service: ServiceDep, role: MaybeEditor) -> list[VersionOut]:
     """The history is public; identity prompts in it only for editors, as on ``/identity``."""
-    return [version_json(name, v, with_prompt=role is not None) for v in service.versions(name)]
+    return [VersionOut.of(name, v, with_prompt=role is not None) for v in service.versions(name)]
 
 
 @router.get("/agents/{name}/avatar/versions/{version_id}/image", response_class=Response,
@@ -35,5 +32,6 @@ def version_image(name: AgentName, version_id: RowId, request: Request, service:
 @router.post("/agents/{name}/avatar/versions/{version_id}/restore", response_model=GenerationOut,
              responses=errors(400, 401, 404, 413, 422))
 def restore(name: AgentName, version_id: RowId, service: ServiceDep,
-            _role: Editor) -> dict[str, Any]:
-    return generation_json(service, name, service.restore(name, version_id))
+            _role: Editor) -> GenerationOut:
+    version = service.restore(name, version_id)
+    return GenerationOut.of(service.agents.get(name), version)

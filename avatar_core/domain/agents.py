@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from ..foundation.clock import utcnow
 from ..foundation.errors import BadRequest, Conflict, NotFound
@@ -18,11 +20,19 @@ from ..storage.schema import agents, avatar_versions
 __all__ = ["Agents"]
 
 
+
+def _nothing() -> None:
+    """No one listens yet."""
+
+
 class Agents:
     """The ``agents`` table; an agent's avatars hang off its id, so renames carry them along."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.on_change: Callable[[], None] = _nothing
+        """Called after every committed change of which image an agent shows (``CurrentImages``
+        listens: its hot images are kept by agent name)."""
 
     def list(self) -> list[Agent]:
         with self.engine.connect() as conn:
@@ -58,11 +68,15 @@ class Agents:
                  is_system: bool = False) -> Agent:
         validate_name(name)
         fields = checked_fields(display_name or name, type, description, avatar_prompt)
-        with self.engine.begin() as conn:
-            if conn.scalar(sa.select(agents.c.id).where(agents.c.name == name)) is not None:
-                raise Conflict(f"An agent named {name!r} already exists")
-            conn.execute(agents.insert().values(name=name, is_system=bool(is_system),
-                                                created_at=utcnow(), **fields))
+        taken = Conflict(f"An agent named {name!r} already exists")
+        try:
+            with self.engine.begin() as conn:
+                if conn.scalar(sa.select(agents.c.id).where(agents.c.name == name)) is not None:
+                    raise taken
+                conn.execute(agents.insert().values(name=name, is_system=bool(is_system),
+                                                    created_at=utcnow(), **fields))
+        except IntegrityError:  # registered at the same moment by another request
+            raise taken from None
         return self.get(name)
 
     def update(self, name: str, *, new_name: str | None = None,
@@ -80,18 +94,24 @@ class Agents:
         )
         if is_system is not None:
             fields["is_system"] = bool(is_system)
-        with self.engine.begin() as conn:
-            if target != current.name and conn.scalar(
-                    sa.select(agents.c.id).where(agents.c.name == target)) is not None:
-                raise Conflict(f"An agent named {target!r} already exists")
-            conn.execute(agents.update().where(agents.c.id == current.id)
-                         .values(name=target, **fields))
+        taken = Conflict(f"An agent named {target!r} already exists")
+        try:
+            with self.engine.begin() as conn:
+                if target != current.name and conn.scalar(
+                        sa.select(agents.c.id).where(agents.c.name == target)) is not None:
+                    raise taken
+                conn.execute(agents.update().where(agents.c.id == current.id)
+                             .values(name=target, **fields))
+        except IntegrityError:  # the new name was taken at the same moment
+            raise taken from None
+        self.on_change()
         return self.get(target)
 
     def delete(self, agent_id: int) -> None:
         """Remove the agent; its versions, emotion variants and activities go with it (cascade)."""
         with self.engine.begin() as conn:
             conn.execute(agents.delete().where(agents.c.id == agent_id))
+        self.on_change()
 
 
 def checked_fields(display_name: str, type: str, description: str,

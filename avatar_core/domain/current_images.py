@@ -49,6 +49,9 @@ class CurrentImages:
         self.variants = variants
         self.files = files
         self.replicas = replicas  # None on a single node: nobody else holds hot images
+        # Every write that changes which image is current tells us: renames and deletes of
+        # agents, new and restored or removed versions.
+        agents.on_change = versions.on_change = self.changed
         self._hot: dict[Hashable, ImageFile] = {}  # by name, or (name, size, format)
         self._generation = 0
         self._lock = threading.Lock()

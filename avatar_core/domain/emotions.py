@@ -52,6 +52,7 @@ class ClaimedVariant:
     emotion: Emotion
     base_blob: str
     delivered: str | None = None  # the provider's image, kept before a crash could lose it
+    owner: str = ""  # the claim's owner: a result is stored only while it is still ours
 
 
 class EmotionVariants:
@@ -97,11 +98,12 @@ class EmotionVariants:
         rows = claim(self.engine, _table, where=_table.c.status == VariantStatus.PENDING,
                      order_by=[_table.c.updated_at, _table.c.agent_id], owner=owner,
                      lease_s=lease_s, limit=limit)
-        return [ClaimedVariant(r.agent_id, r.key, Emotion(r.emotion), r.base_blob, r.reference_blob)
+        return [ClaimedVariant(r.agent_id, r.key, Emotion(r.emotion), r.base_blob,
+                               r.reference_blob, owner)
                 for r in rows]
 
-    def finish(self, variant: ClaimedVariant, display_blob: str, reference_blob: str) -> None:
-        self._update(variant, status=VariantStatus.DONE, display_blob=display_blob,
+    def finish(self, variant: ClaimedVariant, display_blob: str, reference_blob: str) -> bool:
+        return self._update(variant, status=VariantStatus.DONE, display_blob=display_blob,
                      reference_blob=reference_blob, reason=None, message=None)
 
     def deliver(self, variant: ClaimedVariant, reference_blob: str) -> None:
@@ -173,9 +175,12 @@ class EmotionVariants:
             pending=pending, failed=failed, keys={e.value: keys[e] for e in done}, blobs=blobs,
             sources=sources)
 
-    def _update(self, variant: ClaimedVariant, **values: Any) -> None:
+    def _update(self, variant: ClaimedVariant, **values: Any) -> bool:
+        """Settle a claimed variant; False (nothing written) when another worker holds it now
+        (our lease lapsed and it was claimed again) or it is settled already."""
+        mine = _table.c.owner == variant.owner if variant.owner else sa.true()
         with self.engine.begin() as conn:
-            conn.execute(_table.update().where(
+            return bool(conn.execute(_table.update().where(
                 _table.c.agent_id == variant.agent_id, _table.c.key == variant.key,
-                _table.c.status == VariantStatus.PENDING)
-                .values(owner=None, lease_until=None, updated_at=utcnow(), **values))
+                _table.c.status == VariantStatus.PENDING, mine)
+                .values(owner=None, lease_until=None, updated_at=utcnow(), **values)).rowcount)

@@ -19,16 +19,16 @@ from sqlalchemy.engine import Engine
 from ..foundation.clock import utcnow
 from ..foundation.errors import Conflict, NotFound
 from ..foundation.limits import MESSAGE_MAX_CHARS
-from ..foundation.models import ItemStatus, Job, JobError, JobKind, JobStatus
+from ..foundation.models import ItemStatus, Job, JobError, JobKind, JobMode, JobStatus
 from ..storage.database import inserted_id
-from ..storage.leases import claim, unclaimed
+from ..storage.leases import PARKED, claim, unclaimed
 from ..storage.schema import job_items, jobs
 
 __all__ = ["BATCH", "CANCELLED_MESSAGE", "ClaimedItem", "Jobs", "failures_by_reason",
            "failures_text", "job_summary"]
 
 OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
-BATCH = "batch"
+BATCH = JobMode.BATCH.value  # stored in jobs.mode; NULL there means JobMode.CALLS
 CANCELLED_MESSAGE = "the job was cancelled before this item started"
 
 
@@ -38,6 +38,7 @@ class ClaimedItem:
 
     job_id: int
     agent_id: int
+    owner: str = ""  # who claimed it ("" for items handled under the job's own lease)
 
 
 class Jobs:
@@ -76,7 +77,7 @@ class Jobs:
                                    sa.func.coalesce(job_items.c.via_batch, False).is_(False)),
                      order_by=[job_items.c.job_id, job_items.c.agent_name], owner=owner,
                      lease_s=lease_s, limit=limit)
-        claimed = [ClaimedItem(r.job_id, r.agent_id) for r in rows]
+        claimed = [ClaimedItem(r.job_id, r.agent_id, owner) for r in rows]
         started = {item.job_id for item in claimed}
         if started:
             with self.engine.begin() as conn:
@@ -84,6 +85,16 @@ class Jobs:
                                                  jobs.c.status == JobStatus.QUEUED)
                              .values(status=JobStatus.RUNNING))
         return claimed
+
+    def faces_waiting(self) -> bool:
+        """Whether any open job has an item still to be drawn by a normal call (claimable now
+        or in flight; not one parked for the budget, which must not hold emotions back)."""
+        open_ids = sa.select(jobs.c.id).where(jobs.c.status.in_(OPEN))
+        with self.engine.connect() as conn:
+            return bool(conn.scalar(sa.select(sa.func.count()).select_from(job_items).where(
+                job_items.c.status == ItemStatus.PENDING, job_items.c.job_id.in_(open_ids),
+                sa.func.coalesce(job_items.c.via_batch, False).is_(False),
+                sa.func.coalesce(job_items.c.owner, "") != PARKED)))
 
     # --- batch mode: the job's row is claimed, its items are drawn by the provider's batch ---
 
@@ -99,6 +110,24 @@ class Jobs:
             sa.or_(jobs.c.poll_after.is_(None), jobs.c.poll_after <= now)),
             order_by=[jobs.c.id], owner=owner, lease_s=lease_s, limit=limit)
         return [int(r.id) for r in rows]
+
+    def waiting_batches(self) -> list[int]:
+        """Open batch jobs not submitted yet whose next step is in the future (the budget)."""
+        with self.engine.connect() as conn:
+            return [int(i) for i in conn.scalars(sa.select(jobs.c.id).where(
+                jobs.c.mode == BATCH, jobs.c.status.in_(OPEN), jobs.c.batch_name.is_(None),
+                jobs.c.poll_after > utcnow()))]
+
+    def due_now(self, job_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(jobs.update().where(jobs.c.id == job_id).values(poll_after=utcnow()))
+
+    def next_poll(self) -> datetime | None:
+        """The soonest future step of an open batch job, or None."""
+        with self.engine.connect() as conn:
+            due: datetime | None = conn.scalar(sa.select(sa.func.min(jobs.c.poll_after)).where(
+                jobs.c.mode == BATCH, jobs.c.status.in_(OPEN), jobs.c.poll_after > utcnow()))
+        return due
 
     def batch_name(self, job_id: int) -> str | None:
         with self.engine.connect() as conn:
@@ -179,6 +208,20 @@ class Jobs:
                            "cancel")
         return job
 
+    def skip_abandoned(self) -> int:
+        """Skip the items of cancelled jobs that were being drawn by a process that died (their
+        lease lapsed): nobody will draw them. A submitted batch's items stay with the batch."""
+        cancelled = sa.select(jobs.c.id).where(jobs.c.status == JobStatus.CANCELLED)
+        submitted = sa.select(jobs.c.id).where(jobs.c.id == job_items.c.job_id,
+                                               jobs.c.batch_name.is_not(None))
+        with self.engine.begin() as conn:
+            return int(conn.execute(job_items.update().where(
+                job_items.c.job_id.in_(cancelled), job_items.c.status == ItemStatus.PENDING,
+                unclaimed(job_items),
+                sa.not_(sa.and_(sa.func.coalesce(job_items.c.via_batch, False).is_(True),
+                                sa.exists(submitted))))
+                .values(status=ItemStatus.SKIPPED, message=CANCELLED_MESSAGE)).rowcount)
+
     def status(self, job_id: int) -> JobStatus | None:
         with self.engine.connect() as conn:
             found = conn.scalar(sa.select(jobs.c.status).where(jobs.c.id == job_id))
@@ -222,7 +265,8 @@ class Jobs:
         counts = Counter(ItemStatus(item.status) for item in items)
         errors = [JobError(i.agent_name, i.reason or "unknown", i.message or "")
                   for i in items if i.status == ItemStatus.FAILED]
-        job = Job(id=row.id, kind=JobKind(row.kind), status=JobStatus(row.status), mode=row.mode,
+        job = Job(id=row.id, kind=JobKind(row.kind), status=JobStatus(row.status),
+                  mode=JobMode(row.mode or JobMode.CALLS),
                   total=len(items), done=len(items) - counts[ItemStatus.PENDING],
                   failed=counts[ItemStatus.FAILED], skipped=counts[ItemStatus.SKIPPED],
                   errors=errors, summary=row.summary or "", created_at=row.created_at,

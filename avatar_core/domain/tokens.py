@@ -21,6 +21,7 @@ from ..foundation.errors import BadRequest, Forbidden, NotFound
 from ..foundation.limits import TOKEN_NAME_MAX_CHARS
 from ..storage.database import inserted_id
 from ..storage.schema import tokens
+from .auth_failures import AuthFailures
 
 __all__ = ["DEMO_NO_TOKENS", "Role", "TokenInfo", "TokenStore"]
 
@@ -44,11 +45,12 @@ def _hash(secret: str) -> str:
 
 
 class TokenStore:
-    """Creates, lists, revokes and checks bearer tokens."""
+    """Creates, lists, revokes and checks bearer tokens; ``failures`` counts wrong ones."""
 
     def __init__(self, engine: Engine, admin_token: str | None) -> None:
         self.engine = engine
         self.admin_token = admin_token
+        self.failures = AuthFailures(engine)
 
     @property
     def demo_mode(self) -> bool:

@@ -6,6 +6,7 @@ version; restoring is pointing back at an older one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +18,14 @@ from ..foundation.errors import NotFound
 from ..foundation.models import AvatarVersion
 from ..foundation.prompts import TEMPLATE_VERSION
 from ..storage.database import inserted_id
+from ..storage.leases import Lease
 from ..storage.schema import agents, avatar_versions
 
 __all__ = ["AvatarVersions", "NewVersion"]
+
+
+def _nothing() -> None:
+    """No one listens yet."""
 
 
 @dataclass(frozen=True)
@@ -43,16 +49,24 @@ class AvatarVersions:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.on_change: Callable[[], None] = _nothing
+        """Called after every committed change of which image an agent shows (``CurrentImages``
+        listens: its hot images are kept by agent name)."""
 
-    def add_current(self, agent_id: int, new: NewVersion) -> int:
-        """Record ``new`` and make it current; ``NotFound`` if the agent is gone meanwhile."""
+    def add_current(self, agent_id: int, new: NewVersion, lease: Lease | None = None) -> int:
+        """Record ``new`` and make it current; ``NotFound`` if the agent is gone meanwhile,
+        ``LeaseLost`` (nothing written) if ``lease`` is no longer ours."""
         try:
-            return self._add_current(agent_id, new)
+            version_id = self._add_current(agent_id, new, lease)
         except sa.exc.IntegrityError:  # deleted between our check and the insert
             raise NotFound("Agent not found") from None
+        self.on_change()
+        return version_id
 
-    def _add_current(self, agent_id: int, new: NewVersion) -> int:
+    def _add_current(self, agent_id: int, new: NewVersion, lease: Lease | None) -> int:
         with self.engine.begin() as conn:
+            if lease is not None:
+                lease.check(conn)
             if conn.scalar(sa.select(agents.c.id).where(agents.c.id == agent_id)) is None:
                 raise NotFound("Agent not found")
             version_id = inserted_id(conn.execute(avatar_versions.insert().values(
@@ -104,6 +118,7 @@ class AvatarVersions:
                 raise NotFound("Version not found")
             conn.execute(agents.update().where(agents.c.id == agent_id)
                          .values(current_version_id=version_id))
+        self.on_change()
 
     def default_fingerprint(self, version_id: int) -> str | None:
         with self.engine.connect() as conn:

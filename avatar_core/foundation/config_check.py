@@ -24,13 +24,19 @@ __all__ = ["ConfigError", "Problem", "mask_url", "read_secrets_file", "shown_val
 
 OUR_PREFIX = "AVATARS_"
 _SHOWN_CHARS = 60
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]*@",
+# The password runs to the next "@" and may hold "/" (SQLAlchemy's own URL rule).
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@\s]*@",
                           re.IGNORECASE)
+_SECRET_QUERY = re.compile(r"(?P<name>[?&;](?:[a-z0-9_.-]*(?:password|passwd|secret|token|key)"
+                           r"|pass|pwd)=)[^&;#\s]*", re.IGNORECASE)
 
 
 def mask_url(url: str) -> str:
-    """``scheme://user:secret@host`` → ``scheme://user:•••@host``; other text unchanged."""
-    return _CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:•••@", url)
+    """``scheme://user:secret@host`` → ``scheme://user:•••@host``, and a secret in the query
+    string (``?password=…``, ``&sslpassword=…``, ``?token=…``) → ``•••``; other text
+    unchanged."""
+    masked = _CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:•••@", url)
+    return _SECRET_QUERY.sub(lambda m: f"{m['name']}•••", masked)
 
 
 @dataclass(frozen=True)

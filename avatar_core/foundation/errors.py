@@ -7,6 +7,7 @@ Hierarchy::
     ├── Conflict                409 (name taken, generation already running)
     ├── Unauthorized            401 (no or unknown bearer token; API writes in demo mode)
     ├── Forbidden               403 (editor token on an admin endpoint)
+    ├── TooManyAttempts         429 (a burst of failed token checks from one client address)
     ├── BadRequest              400 (malformed request that is not a generation input)
     ├── Unavailable             503 (the object store is missing, unreachable or refuses us)
     └── GenerationError         a failed generation; status and hint follow its FailureReason
@@ -21,8 +22,9 @@ from __future__ import annotations
 
 import math
 import re
-from enum import StrEnum
 from typing import Any
+
+from .stored_enums import StoredEnum
 
 __all__ = [
     "DELAY_MAX_S",
@@ -35,6 +37,7 @@ __all__ = [
     "GenerationError",
     "InvalidInput",
     "NotFound",
+    "TooManyAttempts",
     "Unauthorized",
     "Unavailable",
     "bounded_delay",
@@ -45,8 +48,9 @@ __all__ = [
 ]
 
 
-class FailureReason(StrEnum):
-    """Why a generation failed: the seven stable values other programs rely on."""
+class FailureReason(StoredEnum):
+    """Why a generation failed: the seven stable values other programs rely on. A stored
+    reason this version does not know is kept, and behaves as ``unknown``."""
 
     NOT_CONFIGURED = "not_configured"
     INVALID_INPUT = "invalid_input"
@@ -59,12 +63,12 @@ class FailureReason(StrEnum):
     @property
     def hint(self) -> str:
         """What the user can do about it."""
-        return _HINTS[self]
+        return _HINTS.get(self, _HINTS[FailureReason.UNKNOWN])
 
     @property
     def http_status(self) -> int:
         """The status the API answers with."""
-        return _STATUSES[self]
+        return _STATUSES.get(self, _STATUSES[FailureReason.UNKNOWN])
 
     @property
     def retryable(self) -> bool:
@@ -127,6 +131,16 @@ class Forbidden(AvatarError):
     """Valid credentials, but not enough rights."""
 
     status = 403
+
+
+class TooManyAttempts(AvatarError):
+    """Too many failed token checks from one client address: wait ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class BadRequest(AvatarError):

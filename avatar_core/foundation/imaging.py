@@ -21,8 +21,9 @@ libwebp allocates the whole canvas as soon as its decoder is created.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from PIL import (
     GifImagePlugin,
@@ -43,11 +44,12 @@ from .image_formats import (
     unaccepted_message,
     webp_canvas_size,
 )
-from .limits import MAX_PIXELS, MAX_UPLOAD_BYTES
+from .limits import INLINE_IMAGE_MAX_BYTES, MAX_PIXELS, MAX_UPLOAD_BYTES, REFERENCE_MAX_SIDE
 from .webp import DISPLAY_TARGET_SSIM, Effort, EffortName, encode_at_target, encode_webp
 
 __all__ = [
     "ACCEPTED_MIME_TYPES",
+    "DECODE_SLOTS",
     "DISPLAY_MAX_SIDE",
     "DISPLAY_TARGET_SSIM",
     "MAX_PIXELS",
@@ -58,7 +60,7 @@ __all__ = [
     "decode_provider_image",
     "decode_stored",
     "image_size",
-    "palette",
+    "inline_reference",
     "preview_png",
     "provider_outputs",
     "provider_reference",
@@ -88,25 +90,47 @@ _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
     "image/webp": WebPImagePlugin.WebPImageFile,
 }
 
+LARGE_DECODE_PIXELS = 4_000_000
+DECODE_SLOTS = threading.BoundedSemaphore(2)
+"""Decodes of images over ``LARGE_DECODE_PIXELS`` run at most two at a time: a 40 MP photo
+takes 160 MB decoded, and nothing else bounds how many uploads arrive at once."""
 QUICK_QUALITY, QUICK_METHOD = 80, 2
 
-_ALPHA_FLOOR = 64
-"""Pixels more transparent than this (0–255) do not count towards the palette."""
-
-_PALETTE_SAMPLE_SIDE = 64
 
 
 def validate_upload(
-    data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS
+    data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS,
+    max_side: int = REFERENCE_MAX_SIDE,
 ) -> bytes:
     """Decode an uploaded image for real and return it as normalised PNG bytes.
 
     Accepts PNG, JPEG (CMYK too), WebP and GIF (the first frame of an animation), whatever
     their bit depth, palette or transparency; the result is an upright 8-bit RGB or RGBA PNG
-    with no metadata. Anything else raises ``InvalidInput`` with a message saying what is wrong.
+    with no metadata, at most ``max_side`` on its longest side (a phone photo is scaled down
+    at intake, so it is stored, sent inline and served at that size). Anything else raises
+    ``InvalidInput`` with a message saying what is wrong.
     """
-    image = _decode(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    image = _decode(data, max_bytes=max_bytes, max_pixels=max_pixels, max_side=max_side)
     return _encode_png(image)
+
+
+def inline_reference(data: bytes) -> bytes:
+    """A reference image as it may travel inline to the provider: at most
+    ``REFERENCE_MAX_SIDE`` and ``INLINE_IMAGE_MAX_BYTES`` (lossy WebP when a PNG is over it).
+    Images already within both go byte for byte (references stored before intake scaling
+    did not)."""
+    with _open_lazily(data, max_pixels=PROVIDER_MAX_PIXELS) as image:
+        fits = max(image.size) <= REFERENCE_MAX_SIDE
+    if fits and len(data) <= INLINE_IMAGE_MAX_BYTES:
+        return data
+    decoded = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS,
+                      max_side=REFERENCE_MAX_SIDE)
+    png = _encode_png(decoded)
+    if len(png) <= INLINE_IMAGE_MAX_BYTES:
+        return png
+    out = io.BytesIO()
+    decoded.save(out, format="WEBP", quality=90)
+    return out.getvalue()
 
 
 def decode_provider_image(data: bytes) -> bytes:
@@ -193,38 +217,6 @@ def _encode_webp(image: Image.Image, max_side: int, effort: Effort) -> bytes:
     return encode_at_target(image, target=DISPLAY_TARGET_SSIM, effort=effort).data
 
 
-def palette(data: bytes, count: int = 3) -> list[tuple[int, int, int]]:
-    """The ``count`` dominant colours of an image, most common first.
-
-    Used to carry a reference image's colours into generated avatars. A small thumbnail is
-    enough and keeps this fast; median-cut quantisation is deterministic. Near-transparent
-    pixels are ignored so a cut-out's empty background does not become its main colour. An
-    image with no visible pixels has no palette: the result is then empty.
-    """
-    if count < 1:
-        raise ValueError("count must be positive")
-    image = _decode(data, max_bytes=PROVIDER_MAX_BYTES, max_pixels=PROVIDER_MAX_PIXELS)
-    image.thumbnail((_PALETTE_SAMPLE_SIDE, _PALETTE_SAMPLE_SIDE), Image.Resampling.BILINEAR)
-    rgba = image.convert("RGBA").tobytes()
-    visible = bytearray()
-    for offset in range(0, len(rgba), 4):
-        if rgba[offset + 3] >= _ALPHA_FLOOR:
-            visible += rgba[offset : offset + 3]
-    if not visible:
-        return []
-    strip = Image.frombytes("RGB", (len(visible) // 3, 1), bytes(visible))
-    quantised = strip.quantize(colors=count, method=Image.Quantize.MEDIANCUT)
-    colours: list[int] = list(quantised.getpalette() or [])
-    counts = sorted(quantised.getcolors() or [], key=lambda item: (-item[0], item[1]))
-    result: list[tuple[int, int, int]] = []
-    for _, entry in counts:
-        index = int(entry)  # type: ignore[call-overload]  # a palette index for mode P
-        colour = (colours[3 * index], colours[3 * index + 1], colours[3 * index + 2])
-        if colour not in result:
-            result.append(colour)
-    return result[:count]
-
-
 def image_size(data: bytes) -> tuple[int, int]:
     """Width and height from the header, without decoding the pixels.
 
@@ -245,15 +237,17 @@ def preview_png(data: bytes, max_side: int = 320) -> bytes:
 # --- decoding -------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
-    """Validate and fully decode ``data`` into an upright RGB or RGBA image with no metadata."""
+def _decode(data: bytes, *, max_bytes: int, max_pixels: int,
+            max_side: int | None = None) -> Image.Image:
+    """Validate and fully decode ``data`` into an upright RGB or RGBA image with no metadata
+    (shrunk to ``max_side`` while its decode slot is held, when given)."""
     if not data:
         raise InvalidInput("The file is empty")
     if len(data) > max_bytes:
         raise InvalidInput(
             f"The file is {_megabytes(len(data))} MB; the limit is {_megabytes(max_bytes)} MB"
         )
-    with _open_lazily(data, max_pixels=max_pixels) as image:
+    with _open_lazily(data, max_pixels=max_pixels) as image, _decode_slot(image.size):
         try:
             image.load()  # GIF, APNG and animated WebP load their first frame
             upright = ImageOps.exif_transpose(image)
@@ -263,7 +257,14 @@ def _decode(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
             raise InvalidInput(
                 "The image is truncated or corrupt and could not be decoded"
             ) from exc
-    return _normalise(upright)
+        normal = _normalise(upright)
+        if max_side is not None and max(normal.size) > max_side:
+            normal.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        return normal
+
+
+def _decode_slot(size: tuple[int, int]) -> threading.BoundedSemaphore | nullcontext[None]:
+    return DECODE_SLOTS if size[0] * size[1] > LARGE_DECODE_PIXELS else nullcontext()
 
 
 @contextmanager

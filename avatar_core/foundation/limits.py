@@ -16,12 +16,14 @@ __all__ = [
     "ERROR_QUOTE_CHARS",
     "FORM_OVERHEAD_BYTES",
     "IMPORT_MAX_ROWS",
+    "INLINE_IMAGE_MAX_BYTES",
     "JSON_BODY_MAX_BYTES",
     "MAX_PIXELS",
     "MAX_UPLOAD_BYTES",
     "MESSAGE_MAX_CHARS",
     "NAME_MAX_CHARS",
     "PROMPT_MAX_CHARS",
+    "REFERENCE_MAX_SIDE",
     "REFINED_PROMPT_MAX_CHARS",
     "SUMMARY_MAX_CHARS",
     "TOKEN_NAME_MAX_CHARS",
@@ -63,6 +65,15 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 MAX_PIXELS = 40_000_000
 """Decoded-pixel cap for uploads: 40 MP is a large phone photo; beyond that is abuse."""
+
+REFERENCE_MAX_SIDE = 2048
+"""An uploaded picture is kept (as the reference, and sent to the provider) at most this many
+pixels on its longest side; Gemini itself works at no more than about that."""
+
+INLINE_IMAGE_MAX_BYTES = 14 * 1024 * 1024
+"""An image sent inline to Gemini: a request with inline data may total at most 20 MB
+(ai.google.dev, "Image understanding": larger requests need the Files API), and base64 makes
+bytes 4/3 as long, so 14 MB leaves room for the prompt."""
 
 FORM_OVERHEAD_BYTES = 64 * 1024
 """Multipart boundaries, part headers and text fields on top of an uploaded file."""

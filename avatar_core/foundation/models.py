@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from .errors import BadRequest
 from .limits import ERROR_QUOTE_CHARS, NAME_MAX_CHARS
+from .stored_enums import StoredEnum
 
 __all__ = [
     "AGENT_TYPES",
@@ -104,6 +105,20 @@ class VariantStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
+
+
+class ProviderName(StoredEnum):
+    """Who drew an image (stored on each version and each paid call)."""
+
+    BUILTIN = "builtin"
+    GEMINI = "gemini"
+
+
+class JobMode(StoredEnum):
+    """How a bulk job's items are drawn: one call each, or through the provider's batch API."""
+
+    CALLS = "calls"
+    BATCH = "batch"
 
 
 class JobKind(StrEnum):
@@ -248,7 +263,7 @@ class Job:
     created_at: datetime
     finished_at: datetime | None = None
     generated: int = 0
-    mode: str | None = None  # "batch" when the provider's batch API draws it
+    mode: JobMode = JobMode.CALLS
     paused_reason: str | None = None
     resumes_at: datetime | None = None
     agents: tuple[str, ...] = ()  # names of the agents that got a default so far

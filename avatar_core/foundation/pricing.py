@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .models import ProviderName
+
 __all__ = [
     "BATCH_DISCOUNT",
     "KNOWN_IMAGE_PRICES_USD",
@@ -70,7 +72,7 @@ def image_price(provider: str, model: str, override: float | None, *,
     An unknown Gemini model is priced like the dearest known one, so a budget errs on the safe
     side; ``known`` says so.
     """
-    if provider == "builtin":
+    if provider == ProviderName.BUILTIN:
         return Price(0.0, True)
     factor = BATCH_DISCOUNT if batch else 1.0
     if override is not None:

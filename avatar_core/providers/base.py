@@ -33,6 +33,8 @@ class ImageRequest:
     (an upload for a new avatar, the current reference for a variation or an emotion);
     ``style_image`` is the user's uploaded style image, if the avatar has one. ``seed`` makes
     the built-in renderer deterministic; emotions reuse their base avatar's seed.
+    ``deadline_s`` bounds this one call below the provider's own timeout: what is left of the
+    caller's retry deadline (a person waiting is told "about 20 s").
     """
 
     kind: RequestKind
@@ -43,6 +45,7 @@ class ImageRequest:
     reference: bytes | None = None
     style_image: bytes | None = None
     emotion: Emotion | None = None
+    deadline_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -140,3 +143,7 @@ class BatchImageProvider(Protocol):
         ...
 
     def status(self, name: str) -> BatchStatus: ...
+
+    def find(self, display_name: str) -> str | None:
+        """The name of a batch already created under ``display_name``, or None."""
+        ...

@@ -12,6 +12,7 @@ drawn in a batch is asked for exactly like one drawn interactively) and reads th
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from google.genai import types
 from PIL import Image, UnidentifiedImageError
 
+from ..foundation import imaging
 from ..foundation.errors import FailureReason, GenerationError, InvalidInput
 from .base import GeneratedImage, ImageRequest
 from .gemini_client import client_for, close_clients, require_key, safety_failure, wire_name
@@ -68,17 +70,25 @@ class GeminiProvider(GeminiEndpoint):
         """One generateContent call (no retries here); the image bytes as Gemini returned them."""
         require_key(self._api_key)
         call = image_call(request)
+        config = call.config
+        if request.deadline_s is not None and request.deadline_s < self.timeout_s:
+            timeout_ms = max(1000, round(request.deadline_s * 1000))
+            config = config.model_copy(update={"http_options": types.HttpOptions(
+                timeout=timeout_ms)})
         response = self.calling(lambda model: self._client().models.generate_content(
-            model=model, contents=call.contents, config=call.config))
+            model=model, contents=call.contents, config=config))
         return image_from(response)
 
 
 def _as_accepted_image(data: bytes) -> tuple[bytes, str]:
     """The reference as bytes Gemini accepts, with its real MIME type read from the bytes.
 
-    PNG, JPEG and WebP go as they are (no quality lost); anything else Pillow can read (GIF,
-    BMP, TIFF, …) is re-encoded as PNG rather than sent under a type Gemini would refuse.
+    PNG, JPEG and WebP go as they are (no quality lost) when within the inline limits
+    (``imaging.inline_reference``); anything else Pillow can read (GIF, BMP, TIFF, …) is
+    re-encoded as PNG rather than sent under a type Gemini would refuse.
     """
+    with contextlib.suppress(InvalidInput):  # not one of our formats: read (or refused) below
+        data = imaging.inline_reference(data)
     try:
         with Image.open(io.BytesIO(data)) as image:
             mime = _ACCEPTED_FORMATS.get(image.format or "")

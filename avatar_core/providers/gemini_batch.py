@@ -11,6 +11,9 @@ another one after a restart: nothing but the name needs to be kept. Decisions:
   the same way the requests went (inline responses, or a results file to download).
 - **Results are keyed by our key** (inline: request metadata; file: the line's ``key``), never
   by position, so a missing or reordered answer cannot land on the wrong agent.
+- **Found again by display name**: each job's batch has a display name of its own, so a submit
+  whose answer was lost (a timeout, a crash before the name was stored) is looked up
+  (``find``) instead of submitted and paid for a second time.
 - **Per-item errors are data**: a ``google.rpc.Status`` in an item becomes that item's
   GenerationError through the same classifier as an interactive call.
 """
@@ -46,6 +49,7 @@ __all__ = [
 INLINE_BATCH_MAX_BYTES = 20_000_000
 # {"batch": {"displayName": …, "inputConfig": {"requests": {"requests": [ … ]}}}} and commas.
 _ENVELOPE_BYTES = 512
+_LIST_PAGE = 100  # batches per page when looking one up by display name
 _BATCH_NAME = re.compile(r"^batches/[^/]+$")
 
 _STATES = {
@@ -173,6 +177,18 @@ class GeminiBatches(GeminiEndpoint):
             reason, detail = _ENDED_WITHOUT_RESULTS[state]
             return BatchStatus(name=name, state=state, error=GenerationError(reason, detail))
         return BatchStatus(name=name, state=state)
+
+    def find(self, display_name: str) -> str | None:
+        """The name of a batch of this key's project created as ``display_name``, or None."""
+        require_key(self._api_key)
+        try:
+            for job in self._client().batches.list(config=types.ListBatchJobsConfig(
+                    page_size=_LIST_PAGE)):
+                if job.display_name == display_name and job.name:
+                    return job.name
+        except Exception as exc:
+            raise call_failure(exc, self._api_key) from exc
+        return None
 
     def _upload(self, jsonl: bytes, display_name: str) -> str:
         """Upload the input file (the SDK's resumable protocol); its ``files/…`` name."""

@@ -17,6 +17,7 @@ from google.genai import errors as genai_errors
 
 from ..foundation.config import AUTO_MODEL, DEFAULT_GEMINI_TIMEOUT_S
 from ..foundation.errors import GenerationError
+from ..foundation.models import ProviderName
 from .gemini_client import call_failure, client_for, require_key
 from .gemini_models import ModelChoice, ModelKind, choose, forget, unavailable
 
@@ -28,7 +29,7 @@ T = TypeVar("T")
 class GeminiEndpoint:
     """A Gemini caller; ``model`` is the model a call would use now (``auto`` resolved)."""
 
-    name = "gemini"
+    name: str = ProviderName.GEMINI
     kind: ModelKind = "image"
 
     def __init__(self, api_key: str, model: str | None = None,

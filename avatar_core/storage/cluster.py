@@ -4,7 +4,9 @@ One machine (SQLite) is the default and needs none of it: there, locks are the p
 the cache epoch never has to travel. On PostgreSQL:
 
 - ``ClusterLock`` is a session-level advisory lock, so two replicas never run the same critical
-  section (migrations, one agent's generation, starting a bulk job) at once;
+  section (migrations, one agent's generation, starting a bulk job) at once. It is held on a
+  connection of its own, outside the pool: a lock is held across a provider call (a minute,
+  perhaps), and pooled connections held that long would starve heartbeats and claims;
 - ``Replicas`` registers each process and its heartbeat, and carries the *cache epoch*: a counter
   bumped whenever which image is current changes. Every replica polls it and drops its hot
   images when it moves; the writer waits until every live replica has seen the new epoch, so
@@ -26,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 
 from ..foundation.clock import utcnow
 from .database import is_sqlite
@@ -56,6 +59,9 @@ class ClusterLock:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # One connection per held lock, opened for it and closed after (never the pool's).
+        self._dedicated = None if is_sqlite(engine) else sa.create_engine(
+            engine.url, poolclass=NullPool, hide_parameters=True)
         self._guard = threading.Lock()
         self._local: dict[tuple[int, int], threading.Lock] = {}
 
@@ -64,10 +70,10 @@ class ClusterLock:
         with self._guard:
             local = self._local.setdefault((space, key), threading.Lock())
         with local:  # threads of this process queue here, without a connection each
-            if is_sqlite(self.engine):
+            if self._dedicated is None:
                 yield
                 return
-            with self.engine.connect() as conn:
+            with self._dedicated.connect() as conn:
                 conn.execute(sa.select(sa.func.pg_advisory_lock(space, key)))
                 conn.commit()
                 try:
@@ -75,6 +81,10 @@ class ClusterLock:
                 finally:
                     conn.execute(sa.select(sa.func.pg_advisory_unlock(space, key)))
                     conn.commit()
+
+    def close(self) -> None:
+        if self._dedicated is not None:
+            self._dedicated.dispose()
 
 
 def insert_ignoring_duplicates(conn: Connection, table: sa.Table,

@@ -18,6 +18,7 @@ from sqlalchemy.engine import CursorResult, Engine
 __all__ = ["BUSY_TIMEOUT_MS", "create_engine", "inserted_id", "is_sqlite"]
 
 BUSY_TIMEOUT_MS = 30_000
+_POOL_SPARE = 8  # heartbeats, dispatcher, cache-epoch follower, API requests
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
@@ -32,10 +33,18 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their directory and pragmas."""
+def create_engine(url: str, concurrency: int = 4) -> Engine:
+    """An engine for ``url``; SQLite files get their directory and pragmas.
+
+    A server database's pool is sized from ``concurrency`` (AVATARS_CONCURRENCY): every
+    background thread may hold a connection for a moment at once, plus the heartbeats, the
+    dispatcher and requests being answered. No connection from it is held across a provider
+    call (locks use their own, see ``cluster.ClusterLock``).
+    """
     if not url.startswith("sqlite"):
-        engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                                  pool_size=concurrency + _POOL_SPARE,
+                                  max_overflow=concurrency + _POOL_SPARE)
         sa.event.listen(engine, "handle_error", _hide_quoted_values)
         return engine
     path = url.split("///", 1)[-1]

@@ -11,7 +11,8 @@ exactly one claimer either way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,11 @@ from ..foundation.clock import utcnow
 from .database import is_sqlite
 from .schema import LEASED_TABLES
 
-__all__ = ["claim", "clear_leases", "extend_leases", "release", "unclaimed"]
+__all__ = ["PARKED", "Lease", "LeaseLost", "claim", "clear_leases", "extend_leases", "holds",
+           "next_lapse", "park", "parked", "release", "unclaimed", "unpark"]
+
+PARKED = "(waiting for the budget)"
+"""The owner of a row put aside until the budget has room (or its lease lapses at midnight)."""
 
 
 def unclaimed(table: sa.Table) -> sa.ColumnElement[bool]:
@@ -71,6 +76,70 @@ def release(engine: Engine, table: sa.Table, key: dict[str, Any], owner: str) ->
         conn.execute(table.update().where(
             *(table.c[name] == value for name, value in key.items()), table.c.owner == owner)
             .values(owner=None, lease_until=None))
+
+
+class LeaseLost(Exception):
+    """The row's lease lapsed and another worker holds it now: our result is not committed."""
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A worker's claim on one row, checked in the transaction that commits its result."""
+
+    table: sa.Table
+    key: dict[str, Any]
+    owner: str
+
+    def check(self, conn: Connection) -> None:
+        """``LeaseLost`` unless the row is still ours."""
+        if not holds(conn, self.table, self.key, self.owner):
+            raise LeaseLost(f"lost the lease on {self.table.name} {self.key}")
+
+
+def holds(conn: Connection, table: sa.Table, key: dict[str, Any], owner: str) -> bool:
+    """True when ``owner`` still holds the row: checked in the transaction that commits its
+    result, so a worker whose lease lapsed and was taken over never commits it twice."""
+    query = sa.select(table.c.owner).where(
+        *(table.c[name] == value for name, value in key.items()), table.c.owner == owner)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()  # a claimer waits until this transaction is over
+    return conn.execute(query).first() is not None
+
+
+def park(engine: Engine, table: sa.Table, key: dict[str, Any], owner: str,
+         until: datetime) -> None:
+    """Put a claimed row aside until ``until`` (no worker claims it meanwhile): the budget
+    cannot pay for it now. ``unpark`` gives it back early when the budget has room again."""
+    with engine.begin() as conn:
+        conn.execute(table.update().where(
+            *(table.c[name] == value for name, value in key.items()), table.c.owner == owner)
+            .values(owner=PARKED, lease_until=until))
+
+
+def parked(engine: Engine) -> bool:
+    """Whether any row waits for the budget."""
+    with engine.connect() as conn:
+        return any(conn.scalar(sa.select(sa.func.count()).select_from(table)
+                               .where(table.c.owner == PARKED)) for table in LEASED_TABLES)
+
+
+def unpark(engine: Engine) -> int:
+    """Every row waiting for the budget back to the queue; returns how many."""
+    count = 0
+    with engine.begin() as conn:
+        for table in LEASED_TABLES:
+            count += conn.execute(table.update().where(table.c.owner == PARKED)
+                                  .values(owner=None, lease_until=None)).rowcount
+    return count
+
+
+def next_lapse(engine: Engine) -> datetime | None:
+    """The soonest future moment a lease (or a parked row's wait) runs out, or None."""
+    now = utcnow()
+    with engine.connect() as conn:
+        found = [conn.scalar(sa.select(sa.func.min(table.c.lease_until))
+                             .where(table.c.lease_until > now)) for table in LEASED_TABLES]
+    return min((f for f in found if f is not None), default=None)
 
 
 def clear_leases(conn: Connection) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..foundation.clock import utcnow
 from .schema import (
+    auth_failures,
     avatar_versions,
     cache_epoch,
     emotion_variants,
@@ -74,6 +75,8 @@ MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (3, "refined prompts", _add_missing_columns(avatar_versions, "refined_prompt")),
     (4, "batch jobs and provider spend", _batches_and_spend),
     (5, "several replicas", _replicas),
+    (8, "failed token checks per client", lambda conn: auth_failures.create(conn,
+                                                                           checkfirst=True)),
     (9, "image renditions", lambda conn: renditions.create(conn, checkfirst=True)),
 )
 

@@ -23,6 +23,7 @@ __all__ = [
     "UTCDateTime",
     "activities",
     "agents",
+    "auth_failures",
     "avatar_versions",
     "cache_epoch",
     "emotion_variants",
@@ -237,6 +238,18 @@ settings_kv = sa.Table(
     metadata,
     sa.Column("name", sa.String(60), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+auth_failures = sa.Table(
+    "auth_failures",
+    metadata,
+    # Failed token checks per client address (API bearer tokens and the UI's admin unlock),
+    # shared by every replica: failures in the window that began at window_start, and the
+    # time until which every token-bearing request from that address is refused.
+    sa.Column("client", sa.String(64), primary_key=True),
+    sa.Column("window_start", UTCDateTime, nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("blocked_until", UTCDateTime, nullable=True),
 )
 
 renditions = sa.Table(

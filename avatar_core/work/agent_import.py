@@ -71,21 +71,33 @@ def parse_agent_file(filename: str, data: bytes) -> list[dict[str, Any]]:
             loaded = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BadRequest(f"Not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        except RecursionError:
+            raise BadRequest("Not valid JSON for an import: nested too deeply") from None
         if isinstance(loaded, Mapping) and isinstance(loaded.get("agents"), list):
             loaded = loaded["agents"]
         if not isinstance(loaded, list):
             raise BadRequest('JSON must be a list of agents or {"agents": [...]}')
-        rows = [item if isinstance(item, Mapping) else {"_invalid": item} for item in loaded]
+        rows: Sequence[Mapping[str, Any]] = [
+            item if isinstance(item, Mapping) else {"_invalid": item} for item in loaded]
     elif filename.lower().endswith(".csv"):
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "name" not in [f.strip() for f in reader.fieldnames]:
-            raise BadRequest("The CSV needs a header row with at least a 'name' column")
-        rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+        rows = _csv_rows(text)
     else:
         raise BadRequest("Upload a .csv or .json file")
     if len(rows) > IMPORT_MAX_ROWS:
         raise BadRequest(f"At most {IMPORT_MAX_ROWS} agents per import; this file has {len(rows)}")
     return [dict(row) for row in rows]
+
+
+def _csv_rows(text: str) -> list[dict[str, Any]]:
+    """The rows of a CSV with a ``name`` column; ``BadRequest`` for one ``csv`` cannot read
+    (a field over its 128 KB limit, a NUL byte)."""
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "name" not in [f.strip() for f in reader.fieldnames]:
+            raise BadRequest("The CSV needs a header row with at least a 'name' column")
+        return [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+    except csv.Error as exc:
+        raise BadRequest(f"Not a readable CSV file: {exc}") from None
 
 
 def _text(value: Any) -> str:

@@ -84,6 +84,11 @@ class Spend:
         """What may still be spent today (never below 0); None without a budget."""
         return None if self.limit is None else max(0.0, self.limit - self.spent_today)
 
+    @property
+    def resets_at(self) -> datetime:
+        """When "today" ends: the next UTC midnight."""
+        return next_midnight(utcnow())
+
 
 class Reservation:
     """Money held for one paid call (or a batch) until it is settled or released.

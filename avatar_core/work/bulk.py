@@ -24,6 +24,7 @@ from ..foundation.models import Agent, ItemStatus, Job, JobKind, JobStatus
 from ..foundation.pricing import CallKind
 from ..providers.base import ImageProvider
 from ..storage.cluster import LockSpace
+from ..storage.leases import Lease, LeaseLost
 from ..storage.schema import job_items
 from .budget import BudgetSpent
 from .emotions import EmotionWork, Release
@@ -146,11 +147,14 @@ class BulkDefaults:
             if outcome is None:
                 return  # stopping: the item stays pending and is drawn after the restart
             status, message = outcome
-        except BudgetSpent:
-            self.release(job_items, {"job_id": item.job_id, "agent_id": item.agent_id})
+        except BudgetSpent as spent:
+            self.release(job_items, {"job_id": item.job_id, "agent_id": item.agent_id},
+                         spent.resumes_at)
             return  # the job pauses; the item is drawn when the budget allows
         except NotFound:
             status, message = ItemStatus.SKIPPED, "agent was deleted"
+        except LeaseLost:
+            return  # our lease lapsed and another worker draws (and settles) it now
         except Exception as exc:
             error = to_generation_error(exc)
             status, reason, message = ItemStatus.FAILED, error.reason.value, error.detail
@@ -181,7 +185,10 @@ class BulkDefaults:
         if self.stopping.is_set():
             return None
         self.generation.commit(agent_id, (provider.name, provider.model), request, produced, None,
-                               is_default=True, fingerprint=target.fingerprint)
+                               is_default=True, fingerprint=target.fingerprint,
+                               lease=Lease(job_items, {"job_id": item.job_id,
+                                                       "agent_id": agent_id}, item.owner)
+                               if item.owner else None)
         return ItemStatus.DONE, None
 
     def finish(self, job_id: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,8 +40,8 @@ __all__ = ["NO_PICTURE_EMOTIONS", "EmotionWork", "Release"]
 NO_PICTURE_EMOTIONS = ("This avatar is an uploaded picture: the built-in renderer draws robots and "
                        "cannot vary it. Add a Gemini key to get its eight emotions.")
 
-Release = Callable[[sa.Table, dict[str, Any]], None]
-"""Gives a claimed row back to the queue, still pending."""
+Release = Callable[[sa.Table, dict[str, Any], datetime], None]
+"""Parks a claimed row, still pending, until the given moment or until the budget has room."""
 
 
 class _StaleBase(Exception):
@@ -109,8 +110,9 @@ class EmotionWork:
         except _StaleBase:
             self.variants.discard(variant)
             return
-        except BudgetSpent:
-            self.release(emotion_variants, {"agent_id": variant.agent_id, "key": variant.key})
+        except BudgetSpent as spent:
+            self.release(emotion_variants, {"agent_id": variant.agent_id, "key": variant.key},
+                         spent.resumes_at)
             return  # background work pauses; the variant is drawn when the budget allows
         except Stopped:
             return  # the row stays pending and is drawn after the restart

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..domain.current_images import CurrentImages
 from ..domain.defaults import DefaultTarget
 from ..domain.versions import AvatarVersions, NewVersion
 from ..foundation import imaging
@@ -26,9 +26,10 @@ from ..foundation.pricing import REFINE_PRICE_USD, CallKind, Price, image_price
 from ..foundation.prompts import identity_prompt_text, validate_prompt, variation_prompt
 from ..providers.base import GeneratedImage, ImageProvider, ImageRequest
 from ..storage.images import ImageFiles
+from ..storage.leases import Lease, LeaseLost
 from .budget import Budget, BudgetSpent
 from .locks import AgentLocks
-from .providers import ProviderChoice
+from .providers import Providers
 from .retry import INTERACTIVE, RetryPolicy, Stopped, call_with_retry
 from .serving import ImageServing
 
@@ -49,15 +50,13 @@ class Produced:
 class Generation:
     """Builds requests, calls providers under a retry policy and records what they drew."""
 
-    def __init__(self, providers: ProviderChoice, files: ImageFiles, versions: AvatarVersions,
-                 images: CurrentImages, locks: AgentLocks, budget: Budget,
-                 serving: ImageServing) -> None:
+    def __init__(self, providers: Providers, files: ImageFiles, versions: AvatarVersions,
+                 locks: AgentLocks, budget: Budget, serving: ImageServing) -> None:
         self.providers = providers
         self.serving = serving
         self.budget = budget
         self.files = files
         self.versions = versions
-        self.images = images
         self.locks = locks
 
     def generate(self, agent: Agent, identity_prompt: str, reference: bytes | None = None, *,
@@ -154,10 +153,12 @@ class Generation:
              stopping: threading.Event | None = None) -> GeneratedImage:
         """One paid provider answer, under the retry policy (``run`` holds a limiter slot)."""
         cost = self.price(provider)
+        started = time.monotonic()
 
         def paid() -> GeneratedImage:
+            left = policy.total_s - (time.monotonic() - started)  # no call outlives the deadline
             with self.budget.spending(kind, provider.name, provider.model, cost):
-                return provider.generate(request)
+                return provider.generate(replace(request, deadline_s=max(1.0, left)))
 
         def attempt() -> GeneratedImage:
             if stopping is not None and stopping.is_set():
@@ -175,11 +176,13 @@ class Generation:
 
     def commit(self, agent_id: int, made_by: tuple[str, str], request: ImageRequest,
                produced: Produced, style: bytes | None, *, is_default: bool = False,
-               fingerprint: str | None = None,
-               refined_prompt: str | None = None) -> AvatarVersion:
+               fingerprint: str | None = None, refined_prompt: str | None = None,
+               lease: Lease | None = None) -> AvatarVersion:
         """Write the blobs, then in one transaction add the version and make it current.
 
-        ``made_by`` is the (provider, model) that drew it, recorded on the version.
+        ``made_by`` is the (provider, model) that drew it, recorded on the version. With a
+        ``lease`` (background work) nothing is committed unless it is still ours: a lapsed
+        owner's image stays a blob (``LeaseLost``), the new owner's is the one kept.
         """
         files = self.files
         with files.lock:
@@ -192,11 +195,13 @@ class Generation:
                 version_id = self.versions.add_current(agent_id, NewVersion(
                     identity_prompt=request.identity_prompt, provider=made_by[0],
                     model=made_by[1], seed=request.seed, is_default=is_default,
-                    default_fingerprint=fingerprint, refined_prompt=refined_prompt, **names))
+                    default_fingerprint=fingerprint, refined_prompt=refined_prompt, **names),
+                    lease)
+            except LeaseLost:
+                raise
             except BaseException:
                 # e.g. the agent was deleted while we generated: leave no orphan blobs behind
                 files.delete_unreferenced(n for n in names.values() if n)
                 raise
-        self.images.changed()
         self.serving.plan(names["reference_blob"], produced.reference, polish=False)
         return self.versions.get(agent_id, version_id)

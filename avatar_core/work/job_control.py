@@ -57,7 +57,7 @@ class JobControl:
         if job.finished:
             return job
         if pause is _LOOK_UP:
-            pause = self.work.pause()
+            pause = self.work.pause_of(job)  # a batch job: its own reason
         if not isinstance(pause, Pause):
             return job
         return replace(job, status=JobStatus.PAUSED, paused_reason=pause.reason,

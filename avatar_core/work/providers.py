@@ -1,17 +1,21 @@
 """Which image provider draws, and the Gemini key it uses.
 
 The choice is ``auto`` (Gemini when a key is configured, else the built-in renderer), ``gemini``
-or ``builtin``; a key or a choice saved in Settings overrides the environment. Emotion variants
+or ``builtin``; a key or a choice saved in Settings overrides the environment. A saved key this
+replica cannot open (another ``AVATARS_SECRET_KEY``) stops Gemini with a reason that says so —
+never the environment's key or the built-in renderer in its place, silently. Emotion variants
 are drawn by the provider that made their base avatar, so switching providers neither orphans
 nor regenerates them.
 """
 
 from __future__ import annotations
 
+import logging
+
 from ..foundation.config import PROVIDER_CHOICES, Settings
 from ..foundation.errors import BadRequest, FailureReason, GenerationError, InvalidInput
 from ..foundation.limits import API_KEY_MAX_CHARS
-from ..foundation.models import PICTURE, AvatarVersion
+from ..foundation.models import PICTURE, AvatarVersion, ProviderName
 from ..providers.base import BatchImageProvider, ImageProvider, PromptRefiner
 from ..providers.builtin import BuiltinProvider
 from ..providers.gemini import GeminiProvider
@@ -22,14 +26,16 @@ from ..storage.saved_settings import SavedSettings
 from ..storage.secret_box import SecretBox, SecretUnreadable, is_sealed
 from .retry import INTERACTIVE, call_with_retry
 
-__all__ = ["KEY_SAVED", "ProviderChoice"]
+__all__ = ["KEY_SAVED", "Providers"]
+
+log = logging.getLogger("avatar_core")
 
 KEY_SAVED = "saved in Settings"
 _SAVED_KEY = "gemini_api_key"
 _SAVED_PROVIDER = "provider"
 
 
-class ProviderChoice:
+class Providers:
     """Resolves the provider for each generation from the settings and what Settings saved."""
 
     def __init__(self, settings: Settings, saved: SavedSettings, box: SecretBox) -> None:
@@ -41,8 +47,11 @@ class ProviderChoice:
     def active(self) -> ImageProvider:
         """Gemini when chosen (or auto with a key), else the built-in renderer."""
         choice = self.choice()
+        if choice == "builtin":
+            return self.builtin
+        self._require_readable()
         key = self.gemini_key()
-        if choice == "builtin" or (choice == "auto" and not key):
+        if choice == "auto" and not key:
             return self.builtin
         if not key:
             raise GenerationError(FailureReason.NOT_CONFIGURED,
@@ -60,11 +69,12 @@ class ProviderChoice:
             return active if active is not None and active.name != self.builtin.name else None
         if version.provider == self.builtin.name:
             return self.builtin
+        self._require_readable()
         key = self.gemini_key()
         if not key:
             raise GenerationError(FailureReason.NOT_CONFIGURED,
                                   "This avatar was made with Gemini but no API key is configured")
-        return self.gemini(key)
+        return self.gemini(key, model=version.model or None)  # the model its keys name
 
     def active_or_none(self) -> ImageProvider | None:
         try:
@@ -77,7 +87,8 @@ class ProviderChoice:
         when the built-in renderer draws (it has nothing to refine)."""
         provider = self.active_or_none()
         key = self.gemini_key()
-        if not self.settings.refine_prompt or provider is None or provider.name != "gemini":
+        if (not self.settings.refine_prompt or provider is None
+                or provider.name != ProviderName.GEMINI):
             return None
         if not key:
             return None
@@ -85,19 +96,25 @@ class ProviderChoice:
                                    timeout_s=self.settings.gemini_timeout_s,
                                    base_url=self.settings.gemini_base_url)
 
+    def supports_batch(self) -> bool:
+        """Whether the active provider has a batch API (Gemini's: half the price, in 24 h)."""
+        provider = self.active_or_none()
+        return (provider is not None and provider.name == ProviderName.GEMINI
+                and bool(self.gemini_key()))
+
     def batches(self) -> BatchImageProvider:
         """The batch API of the active provider; only Gemini has one."""
         provider = self.active()
         key = self.gemini_key()
-        if provider.name != "gemini" or not key:
+        if provider.name != ProviderName.GEMINI or not key:
             raise BadRequest("Batch mode needs Gemini: the built-in renderer draws at once and "
                              "costs nothing anyway")
         return GeminiBatches(key, model=self.settings.gemini_model,
                              timeout_s=self.settings.gemini_timeout_s,
                              base_url=self.settings.gemini_base_url)
 
-    def gemini(self, key: str) -> ImageProvider:
-        return GeminiProvider(key, model=self.settings.gemini_model,
+    def gemini(self, key: str, model: str | None = None) -> ImageProvider:
+        return GeminiProvider(key, model=model or self.settings.gemini_model,
                               timeout_s=self.settings.gemini_timeout_s,
                               base_url=self.settings.gemini_base_url)
 
@@ -108,7 +125,7 @@ class ProviderChoice:
             provider = self.active()
         except GenerationError as exc:
             return f"none ({exc.reason.value})"
-        if provider.name != "gemini":
+        if provider.name != ProviderName.GEMINI:
             return f"{provider.name} ({provider.model})"
         known = self.model_in_use(look_up=False)
         return f"gemini ({known.model if known else 'auto: chosen on the first call'})"
@@ -140,11 +157,18 @@ class ProviderChoice:
     # --- the Gemini key -------------------------------------------------------------------
 
     def gemini_key(self) -> str | None:
-        """The key saved in Settings, else GEMINI_API_KEY / GOOGLE_API_KEY."""
+        """The key saved in Settings, else GEMINI_API_KEY / GOOGLE_API_KEY; None when the
+        saved one cannot be opened here (the environment's does not stand in for it)."""
         try:
             return self._saved_key() or self.settings.gemini_api_key
         except SecretUnreadable:
-            return self.settings.gemini_api_key
+            return None
+
+    def _require_readable(self) -> None:
+        """``not_configured`` naming the problem when the saved key cannot be opened here."""
+        problem = self.saved_key_problem()
+        if problem is not None:
+            raise GenerationError(FailureReason.NOT_CONFIGURED, problem)
 
     def saved_key_problem(self) -> str | None:
         """Why the key saved in Settings cannot be used, if it cannot."""
@@ -167,6 +191,8 @@ class ProviderChoice:
         if value and not is_sealed(value):
             self.saved.set(_SAVED_KEY, self.box.seal(value, _SAVED_KEY))
             self.saved.forget_old_pages()
+        if problem := self.saved_key_problem():  # said at start, in the log, once
+            log.error("Gemini is unavailable on this replica: %s", problem)
 
     def key_source(self) -> str | None:
         if self.saved.get(_SAVED_KEY):

@@ -3,9 +3,13 @@
 Work is rows in the database, never only memory: a source (bulk default items, emotion
 variants) hands out the rows this process claimed as tasks. The dispatcher claims as many as it
 has free threads, sources in priority order, whenever new work was added here (``kick``), a task
-finished, or the poll interval passed (work added by another replica). A heartbeat keeps the
-leases of running tasks alive; a process that dies stops heartbeating and its items are taken
-over by another once their leases lapse.
+finished, the next due moment came (a lease lapsing, a parked row's midnight), or the poll
+interval passed (work added, or the budget raised, by another replica). A row the budget cannot
+pay for now is *parked* (``park``), not given back: nobody claims it again until the budget has
+room (``wake``) or its day is over, so a worker with nothing it may do sleeps instead of
+claiming and releasing the same rows in a loop. A heartbeat keeps the leases of running tasks
+alive; a process that dies stops heartbeating and its items are taken over by another once their
+leases lapse.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..storage.leases import extend_leases, release
+from ..foundation.clock import utcnow
+from ..storage.leases import extend_leases, park, release
 
 __all__ = ["Task", "WorkSource", "Worker"]
 
@@ -49,9 +55,11 @@ class Worker:
 
     def __init__(self, engine: Engine, sources: Sequence[WorkSource], *, owner: str,
                  lease_s: float, threads: int, poll_s: float = 1.0,
-                 may_claim: Callable[[], bool] = lambda: True) -> None:
+                 wake: Callable[[], None] = lambda: None,
+                 next_due: Callable[[], datetime | None] = lambda: None) -> None:
         self.engine = engine
-        self.may_claim = may_claim  # False while work must wait (a spent budget)
+        self.wake = wake  # before each round: parked rows back if the budget has room now
+        self.next_due = next_due  # the soonest moment something becomes claimable by itself
         self.sources = list(sources)
         self.owner = owner
         self.lease_s = lease_s
@@ -109,18 +117,30 @@ class Worker:
             except Exception:  # a database hiccup must not end background work for good
                 log.exception("Claiming background work failed; retrying")
                 claimed = False
+            timeout = self._sleep_s() if not claimed else self.poll_s
             with self._cond:
                 urgent = any(not task.idle_only for task in self._running.values())
                 if not claimed and not self._dirty and not urgent:
                     self._idle = True
                 if not self._dirty and not self.stopping.is_set():
-                    self._cond.wait(timeout=self.poll_s)
+                    self._cond.wait(timeout=timeout)
+
+    def _sleep_s(self) -> float:
+        """How long to sleep with nothing to claim: until the next due moment, at most
+        ``poll_s`` (another replica may add work or raise the budget)."""
+        try:
+            due = self.next_due()
+        except Exception:
+            log.exception("Reading when background work is due failed")
+            return self.poll_s
+        if due is None:
+            return self.poll_s
+        return min(self.poll_s, max(0.01, (due - utcnow()).total_seconds()))
 
     def _claim_round(self) -> bool:
         """Claim what there is room for; True when anything but idle-only work was claimed."""
         claimed = False
-        if not self.may_claim():
-            return False
+        self.wake()
         for source in self.sources:
             with self._cond:
                 urgent = sum(not task.idle_only for task in self._running.values())
@@ -154,6 +174,11 @@ class Worker:
         with self._cond:
             self._dirty = True
             self._cond.notify_all()
+
+    def park(self, task_table: sa.Table, key: dict[str, Any], until: datetime) -> None:
+        """Put a claimed row aside until ``until`` or until the budget has room again (the
+        budget cannot pay for it now). Unlike ``release`` this wakes nobody: it is not work."""
+        park(self.engine, task_table, key, self.owner, until)
 
     def _run(self, task: Task) -> None:
         try:

@@ -11,6 +11,7 @@ import io
 
 from PIL import Image, ImageChops
 
+from ...foundation.models import ProviderName
 from ..base import GeneratedImage, ImageRequest
 from .body import draw_body
 from .canvas import SIZE, Canvas
@@ -104,7 +105,7 @@ def render_robot(request: ImageRequest) -> bytes:
 class BuiltinProvider:
     """Offline, deterministic robot avatars; needs no configuration (``BuiltinProvider()``)."""
 
-    name: str = "builtin"
+    name: str = ProviderName.BUILTIN
     model: str = "robot-v1"
 
     def generate(self, request: ImageRequest) -> GeneratedImage:

@@ -5,7 +5,7 @@ Decisions for the Settings page, kept here so the page stays layout and these st
 
 from __future__ import annotations
 
-from typing import Protocol
+from avatar_core import DefaultsPlan, ProviderName, Spend
 
 __all__ = ["CONFIRM_ABOVE_USD", "cost_text", "needs_confirmation", "spend_rows"]
 
@@ -16,38 +16,20 @@ _KIND_LABELS = {"avatar": "avatars", "emotion": "emotions", "default": "defaults
                 "refine": "prompt refinement"}
 
 
-class Plan(Protocol):
-    provider: str
-    model: str
-    price_per_image_usd: float
-    price_known: bool
-
-    @property
-    def estimated_usd(self) -> float: ...
-
-
-class SpendByKind(Protocol):
-    @property
-    def today(self) -> dict[str, float]: ...
-
-    @property
-    def last_30_days(self) -> dict[str, float]: ...
-
-
-def cost_text(plan: Plan) -> str:
+def cost_text(plan: DefaultsPlan) -> str:
     """"about $3.51 at the list price of gemini-3.1-flash-image ($0.067 an image)" (text)."""
-    if plan.provider == "builtin":
+    if plan.provider == ProviderName.BUILTIN:
         return "free: the built-in renderer draws them"
     price = f"${plan.price_per_image_usd:.3f} an image"
     known = "" if plan.price_known else " (an unknown model: priced like the dearest one)"
     return f"about ${plan.estimated_usd:,.2f} at the price of {plan.model} ({price}){known}"
 
 
-def needs_confirmation(plan: Plan) -> bool:
+def needs_confirmation(plan: DefaultsPlan) -> bool:
     return plan.estimated_usd > CONFIRM_ABOVE_USD
 
 
-def spend_rows(spend: SpendByKind) -> list[dict[str, str]]:
+def spend_rows(spend: Spend) -> list[dict[str, str]]:
     """One row per kind of call: spend today and over 30 days, in dollars."""
     return [{"kind": _KIND_LABELS.get(kind, kind), "today": f"${spend.today[kind]:,.2f}",
              "last 30 days": f"${spend.last_30_days.get(kind, 0.0):,.2f}"}

@@ -21,17 +21,14 @@ from avatar_core.domain.emotions import EMOTIONS
 from avatar_core.foundation.errors import FailureReason
 from avatar_core.service import NO_PICTURE_EMOTIONS, AvatarService
 from avatar_ui.text import plain
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
-from tests.page_helpers import (  # noqa: F401  (fresh_app: the autouse fixture)
-    fresh_app,
+from tests.helpers import wait_until
+from tests.page_helpers import (
     open_page,
     png,
-    protos,
     reset,
     texts,
     unescaped,
-    wait_for,
 )
 
 DETAIL = "app_pages/agent_detail.py"
@@ -59,7 +56,7 @@ def all_emotions_ready(service: AvatarService, name: str) -> None:
 
 def with_emotions(name: str = "atlas") -> AvatarService:
     service = runtime.shared_service()
-    service.register_agent(name, name.title())
+    service.agents.register(name, name.title())
     service.generate(name, "a calm brass robot")
     all_emotions_ready(service, name)
     return service
@@ -108,7 +105,7 @@ def test_next_emotion_moves_on_in_canonical_order_and_crossfades() -> None:
 
 def test_a_picture_the_renderer_cannot_vary_says_why_instead_of_a_strip() -> None:
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     service.install_picture("atlas", png())  # the built-in renderer cannot vary a picture
     at = open_page(DETAIL, agent="atlas")
     assert service.emotions("atlas").unavailable == NO_PICTURE_EMOTIONS
@@ -123,22 +120,12 @@ def _keys(at: AppTest) -> set[str]:
     return {b.key for b in at.button if b.key}
 
 
-@pytest.fixture
-def gemini(monkeypatch: pytest.MonkeyPatch):
-    with GeminiStub() as stub:
-        monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
-        monkeypatch.setenv("GEMINI_API_KEY", "AIzaSyTEST-0123456789")
-        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
-        reset()
-        yield stub
-
-
-def test_failed_variants_show_reason_hint_and_retry_requeues(gemini: GeminiStub) -> None:
+def test_failed_variants_show_reason_hint_and_retry_requeues(gemini_app: GeminiStub) -> None:
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
-    gemini.push("image")  # the avatar itself
+    service.agents.register("atlas", "Atlas")
+    gemini_app.push("image")  # the avatar itself
     for _ in EMOTIONS:  # every emotion refused at once (400 is not retried)
-        gemini.push("error", status=400, message="Unsupported image")
+        gemini_app.push("error", status=400, message="Unsupported image")
     service.generate("atlas", "a calm brass robot")
     wait_until(lambda: len(service.emotions("atlas").failed) == 8, timeout=120)
 
@@ -156,12 +143,12 @@ def test_failed_variants_show_reason_hint_and_retry_requeues(gemini: GeminiStub)
     assert "happy" in state.pending or "happy" in state.emotions  # back in the queue
 
 
-def test_the_timer_runs_while_variants_are_still_being_drawn(gemini: GeminiStub) -> None:
+def test_the_timer_runs_while_variants_are_still_being_drawn(gemini_app: GeminiStub) -> None:
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
-    gemini.push("image")
+    service.agents.register("atlas", "Atlas")
+    gemini_app.push("image")
     for _ in EMOTIONS:  # the variants take a while: they are pending when the page opens
-        gemini.push("slow", delay_s=4)
+        gemini_app.push("slow", delay_s=20)  # far longer than opening the page takes
     service.generate("atlas", "a calm brass robot")
     at = open_page(DETAIL, agent="atlas")
     state = service.emotions("atlas")
@@ -171,14 +158,15 @@ def test_the_timer_runs_while_variants_are_still_being_drawn(gemini: GeminiStub)
     wait_until(lambda: len(service.emotions("atlas").emotions) == 8, timeout=120)
 
 
-def test_retry_needs_the_admin_lock(gemini: GeminiStub, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retry_needs_the_admin_lock(gemini_app: GeminiStub,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin-token-for-tests")
     reset()
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
-    gemini.push("image")
+    service.agents.register("atlas", "Atlas")
+    gemini_app.push("image")
     for _ in EMOTIONS:
-        gemini.push("error", status=400)
+        gemini_app.push("error", status=400)
     service.generate("atlas", "a robot")
     wait_until(lambda: len(service.emotions("atlas").failed) == 8, timeout=120)
     at = open_page(DETAIL, agent="atlas")
@@ -197,7 +185,7 @@ def bomb_png() -> bytes:
 
 
 def open_dialog(name: str = "atlas") -> AppTest:
-    runtime.shared_service().register_agent(name, name.title())
+    runtime.shared_service().agents.register(name, name.title())
     at = open_page(DETAIL, agent=name)
     at.button(key="detail_generate").click().run()
     return at
@@ -249,11 +237,11 @@ def test_generate_from_an_upload_uses_it_as_the_reference() -> None:
 
 
 def test_the_refined_prompt_is_shown_when_the_version_has_one(
-        gemini: GeminiStub, monkeypatch: pytest.MonkeyPatch) -> None:
+        gemini_app: GeminiStub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_REFINE_PROMPT", "on")
     reset()
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     version = service.generate("atlas", "a calm brass robot")
     assert version.refined_prompt
     at = open_page(DETAIL, agent="atlas")
@@ -266,8 +254,8 @@ def test_the_refined_prompt_is_shown_when_the_version_has_one(
 
 def test_activity_history_thumbnails_and_api_urls() -> None:
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
-    service.register_agent("nova", "Nova")
+    service.agents.register("atlas", "Atlas")
+    service.agents.register("nova", "Nova")
     now = datetime.now(UTC)
     for minutes, status in ((90, "success"), (60, "error"), (30, "success"), (10, "success")):
         started = now - timedelta(minutes=minutes)
@@ -290,7 +278,7 @@ def test_activity_history_thumbnails_and_api_urls() -> None:
     (code,) = at.code
     assert "/api/agents/atlas/avatar\n" in code.value
     assert "/api/agents/atlas/avatar/emotion/happy" in code.value
-    assert f"/api/agents/atlas/avatar?v={service.get_agent('atlas').current_digest[:16]}" in (
+    assert f"/api/agents/atlas/avatar?v={service.agents.get('atlas').current_digest[:16]}" in (
         code.value)
 
 
@@ -309,7 +297,7 @@ LINK = re.compile(r"(?<!\\)\]\((?!\\)")  # "](" that Markdown would read as a li
 
 def test_planted_markdown_is_shown_as_literal_text() -> None:
     service = runtime.shared_service()
-    service.register_agent("atlas", PLANTED, description=f"Hello {PLANTED} :red[alarm] **bold**")
+    service.agents.register("atlas", PLANTED, description=f"Hello {PLANTED} :red[alarm] **bold**")
     service.generate("atlas", f"a robot {PLANTED}")
     at = open_page(DETAIL, agent="atlas")
     bodies = rendered_markdown(at)
@@ -323,7 +311,7 @@ def test_planted_markdown_is_shown_as_literal_text() -> None:
 
 
 def test_planted_markdown_in_the_query_string_is_shown_as_text() -> None:
-    runtime.shared_service().register_agent("atlas", "Atlas")
+    runtime.shared_service().agents.register("atlas", "Atlas")
     at = open_page(DETAIL, agent=PLANTED)
     (warning,) = at.warning
     assert "not found" in warning.value and not LINK.search(warning.value)

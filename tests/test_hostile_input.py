@@ -34,7 +34,7 @@ class Guarded:
         self.data_dir = tmp_path / "a" / "b" / "c" / "data"
         self.service = make_service(data_dir=self.data_dir, AVATARS_ADMIN_TOKEN=ADMIN)
         self.service.work.shutdown()  # no background variants: only the request writes
-        self.service.register_agent("atlas")
+        self.service.agents.register("atlas")
         self.client = TestClient(create_api(lambda: self.service))
         self.outside = self._outside()
 
@@ -206,7 +206,7 @@ def test_bad_names_in_bodies(guarded, name):
     if name:  # PATCH with an empty name means "keep the name"
         guarded.refused(guarded.request("PATCH", "/agents/atlas", json={"name": name}), phrase,
                         status=status)
-    assert [a.name for a in guarded.service.list_agents()] == ["atlas"]
+    assert [a.name for a in guarded.service.agents.list()] == ["atlas"]
 
 
 def test_300_character_name_is_clipped_in_the_detail(guarded):

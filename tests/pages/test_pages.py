@@ -18,9 +18,9 @@ from avatar_core import runtime
 from avatar_core.foundation.errors import FailureReason
 from avatar_ui.frame import DEMO_BANNER
 from tests.gemini_server import GeminiStub
-from tests.page_helpers import (  # noqa: F401  (fresh_app: the autouse fixture)
+from tests.helpers import GEMINI_KEY
+from tests.page_helpers import (
     PAGES,
-    fresh_app,
     open_page,
     png,
     protos,
@@ -74,8 +74,8 @@ def test_dashboard_filters_and_windows(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_dashboard_tiles_use_versioned_avatar_urls() -> None:
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
-    service.register_agent("root", "Root", is_system=True)
+    service.agents.register("atlas", "Atlas")
+    service.agents.register("root", "Root", is_system=True)
     service.generate("atlas", "a brass robot")
     at = open_page()
     body = at.get("html")[0].proto.body
@@ -88,8 +88,8 @@ def test_dashboard_tiles_use_versioned_avatar_urls() -> None:
 
 def test_agent_detail_opens_the_agent_from_the_query_string() -> None:
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
-    service.register_agent("nova", "Nova", description="Writes release notes")
+    service.agents.register("atlas", "Atlas")
+    service.agents.register("nova", "Nova", description="Writes release notes")
     service.generate("nova", "a cheerful typewriter robot")
     at = open_page("app_pages/agent_detail.py", agent="nova")
     assert at.selectbox(key="detail_agent").value == "nova"
@@ -103,7 +103,7 @@ def test_agent_detail_opens_the_agent_from_the_query_string() -> None:
 
 
 def test_agent_detail_unknown_agent_is_a_warning_not_a_crash() -> None:
-    runtime.shared_service().register_agent("atlas", "Atlas")
+    runtime.shared_service().agents.register("atlas", "Atlas")
     at = open_page("app_pages/agent_detail.py", agent="ghost")
     assert "not found" in at.warning[0].value
     assert at.selectbox(key="detail_agent").value == "atlas"
@@ -111,7 +111,7 @@ def test_agent_detail_unknown_agent_is_a_warning_not_a_crash() -> None:
 
 def test_generate_dialog_success_closes_and_shows_new_avatar() -> None:
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     at = open_page("app_pages/agent_detail.py", agent="atlas")
     at.button(key="detail_generate").click().run()
     at.text_area(key="detail_gen_prompt").input("a calm brass robot")
@@ -122,7 +122,7 @@ def test_generate_dialog_success_closes_and_shows_new_avatar() -> None:
     assert not at.error, [e.value for e in at.error]
     assert not at.text_area  # the dialog closed
     assert "New avatar generated" in at.success[0].value
-    assert service.get_agent("atlas").has_avatar
+    assert service.agents.get("atlas").has_avatar
     # regenerate, restore and the remove confirmation
     at.button(key="detail_regenerate").click().run()
     assert len(service.versions("atlas")) == 2
@@ -130,9 +130,9 @@ def test_generate_dialog_success_closes_and_shows_new_avatar() -> None:
     at.button(key=f"detail_restore_{first}").click().run()
     assert service.current_version("atlas").id == first
     at.button(key="detail_remove").click().run()
-    assert service.get_agent("atlas").has_avatar  # not before the confirmation
+    assert service.agents.get("atlas").has_avatar  # not before the confirmation
     at.button(key="detail_remove_yes").click().run()
-    assert not service.get_agent("atlas").has_avatar
+    assert not service.agents.get("atlas").has_avatar
 
 
 SCRIPTS: dict[FailureReason, list[tuple[str, dict]]] = {
@@ -146,40 +146,35 @@ SCRIPTS: dict[FailureReason, list[tuple[str, dict]]] = {
 }
 
 
-def test_generate_dialog_shows_each_failure_reason_and_hint(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    with GeminiStub() as stub:
-        monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
-        monkeypatch.setenv("GEMINI_API_KEY", SECRET_KEY)
-        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
-        _reset()
-        runtime.shared_service().register_agent("atlas", "Atlas")
-        at = open_page("app_pages/agent_detail.py", agent="atlas")
-        at.button(key="detail_generate").click().run()
-        at.text_area(key="detail_gen_prompt").input("a robot")
-        for reason, script in SCRIPTS.items():
-            for answers in ([script] if reason != FailureReason.SAFETY_FILTER
-                            else [[item] for item in script]):
-                stub.clear()
-                for kind, options in answers:
-                    stub.push(kind, **options)
-                at.button(key="detail_gen_submit").click().run()
-                shown = [e.value for e in at.error]
-                assert len(shown) == 1, (reason, shown)
-                assert reason.value in shown[0] and reason.hint in shown[0], shown
-                assert "Failed to generate avatar" not in shown[0]
-                assert SECRET_KEY not in texts(at)
-        # an empty prompt is our own validation, before any call
-        calls = stub.calls
-        at.text_area(key="detail_gen_prompt").input("   ")
-        at.button(key="detail_gen_submit").click().run()
-        assert FailureReason.INVALID_INPUT.hint in at.error[0].value and stub.calls == calls
+def test_generate_dialog_shows_each_failure_reason_and_hint(gemini_app: GeminiStub) -> None:
+    stub = gemini_app
+    runtime.shared_service().agents.register("atlas", "Atlas")
+    at = open_page("app_pages/agent_detail.py", agent="atlas")
+    at.button(key="detail_generate").click().run()
+    at.text_area(key="detail_gen_prompt").input("a robot")
+    for reason, script in SCRIPTS.items():
+        for answers in ([script] if reason != FailureReason.SAFETY_FILTER
+                        else [[item] for item in script]):
+            stub.clear()
+            for kind, options in answers:
+                stub.push(kind, **options)
+            at.button(key="detail_gen_submit").click().run()
+            shown = [e.value for e in at.error]
+            assert len(shown) == 1, (reason, shown)
+            assert reason.value in shown[0] and reason.hint in shown[0], shown
+            assert "Failed to generate avatar" not in shown[0]
+            assert GEMINI_KEY not in texts(at)
+    # an empty prompt is our own validation, before any call
+    calls = stub.calls
+    at.text_area(key="detail_gen_prompt").input("   ")
+    at.button(key="detail_gen_submit").click().run()
+    assert FailureReason.INVALID_INPUT.hint in at.error[0].value and stub.calls == calls
 
 
 def test_missing_key_with_gemini_shows_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
     _reset()
-    runtime.shared_service().register_agent("atlas", "Atlas")
+    runtime.shared_service().agents.register("atlas", "Atlas")
     at = open_page("app_pages/agent_detail.py", agent="atlas")
     at.button(key="detail_generate").click().run()
     at.text_area(key="detail_gen_prompt").input("a robot")
@@ -191,30 +186,30 @@ def test_missing_key_with_gemini_shows_not_configured(monkeypatch: pytest.Monkey
 # --- Settings ---------------------------------------------------------------------------------
 
 
-def test_saved_key_is_never_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
-    with GeminiStub() as stub:
-        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
-        _reset()
-        at = open_page("app_pages/settings.py")
-        at.text_input(key="settings_key").input(SECRET_KEY)
-        next(b for b in at.button if b.label == "Save key").click().run()
-        assert "saved in Settings" in texts(at)
+def test_saved_key_is_never_rendered(stub: GeminiStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", stub.url)
+    _reset()
+    at = open_page("app_pages/settings.py")
+    at.text_input(key="settings_key").input(SECRET_KEY)
+    next(b for b in at.button if b.label == "Save key").click().run()
+    assert "saved in Settings" in texts(at)
+    assert SECRET_KEY not in texts(at)
+    assert runtime.shared_service().providers.gemini_key() == SECRET_KEY
+    at.button(key="settings_key_test").click().run()
+    assert "works" in at.success[0].value
+    assert SECRET_KEY not in texts(at)
+    assert stub.models.api_keys[-1] == SECRET_KEY and stub.calls == 0  # models.get, free
+    stub.models.fail_next(403, "PERMISSION_DENIED",
+                          "API key not valid. Please pass a valid API key.")
+    at.button(key="settings_key_test").click().run()
+    assert "not_configured" in unescaped(at.error[0].value)
+    assert SECRET_KEY not in texts(at) and SECRET_KEY not in unescaped(at.error[0].value)
+    for page in PAGES:
+        at.switch_page(page).run()
         assert SECRET_KEY not in texts(at)
-        assert runtime.shared_service().gemini_key() == SECRET_KEY
-        at.button(key="settings_key_test").click().run()
-        assert "works" in at.success[0].value
-        assert SECRET_KEY not in texts(at)
-        assert stub.requests[-1].api_key == SECRET_KEY
-        stub.push("error", status=403, message="API key not valid. Please pass a valid API key.")
-        at.button(key="settings_key_test").click().run()
-        assert "not_configured" in unescaped(at.error[0].value)
-        assert SECRET_KEY not in texts(at) and SECRET_KEY not in unescaped(at.error[0].value)
-        for page in PAGES:
-            at.switch_page(page).run()
-            assert SECRET_KEY not in texts(at)
-        at.switch_page("app_pages/settings.py").run()
-        at.button(key="settings_key_remove").click().run()
-        assert runtime.shared_service().gemini_key() is None
+    at.switch_page("app_pages/settings.py").run()
+    at.button(key="settings_key_remove").click().run()
+    assert runtime.shared_service().providers.gemini_key() is None
 
 
 def test_provider_choice_changes_the_active_provider() -> None:
@@ -227,20 +222,20 @@ def test_provider_choice_changes_the_active_provider() -> None:
 def test_default_avatars_button_runs_and_shows_the_summary() -> None:
     service = runtime.shared_service()
     for name in ("atlas", "nova", "orion"):
-        service.register_agent(name, name.title())
+        service.agents.register(name, name.title())
     service.generate("orion", "a custom robot")
     at = open_page("app_pages/settings.py")
     at.button(key="settings_defaults").click().run()
     wait_for(at, lambda page: any("Generated 2" in str(p) for p in protos(page)))
     assert [m.value for m in at.metric] == ["2", "0", "1"]
-    assert service.get_agent("atlas").is_default_avatar
-    assert not service.get_agent("orion").is_default_avatar
+    assert service.agents.get("atlas").is_default_avatar
+    assert not service.agents.get("orion").is_default_avatar
 
 
 def test_default_avatar_failures_are_listed_by_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_PROVIDER", "gemini")
     _reset()
-    runtime.shared_service().register_agent("atlas", "Atlas")
+    runtime.shared_service().agents.register("atlas", "Atlas")
     at = open_page("app_pages/settings.py")
     # no key: the price card already says not_configured, and there is nothing to press
     assert "not_configured" in texts(at)
@@ -255,7 +250,7 @@ def test_agents_add_rename_delete_and_import() -> None:
     at.selectbox(key="settings_add_type").select("code-assistant")
     at.checkbox(key="settings_add_system").check()
     next(b for b in at.button if b.label == "Add agent").click().run()
-    agent = service.get_agent("atlas")
+    agent = service.agents.get("atlas")
     assert (agent.type, agent.is_system) == ("code-assistant", True)
 
     at.text_input(key="settings_add_name").input("Bad Name")
@@ -265,7 +260,7 @@ def test_agents_add_rename_delete_and_import() -> None:
     at.selectbox(key="settings_edit_agent").select("atlas")
     at.text_input(key="settings_rename_to").input("atlas-2")
     next(b for b in at.button if b.label == "Rename").click().run()
-    assert [a.name for a in service.list_agents()] == ["atlas-2"]
+    assert [a.name for a in service.agents.list()] == ["atlas-2"]
     assert "Renamed atlas to atlas-2" in unescaped(at.success[0].value)
 
     data = json.dumps([{"name": "nova", "type": "data-analyst"},
@@ -279,9 +274,9 @@ def test_agents_add_rename_delete_and_import() -> None:
 
     at.selectbox(key="settings_edit_agent").select("atlas-2")
     at.button(key="settings_delete").click().run()
-    assert len(service.list_agents()) == 2  # not before the confirmation
+    assert len(service.agents.list()) == 2  # not before the confirmation
     at.button(key="settings_delete_yes").click().run()
-    assert [a.name for a in service.list_agents()] == ["nova"]
+    assert [a.name for a in service.agents.list()] == ["nova"]
 
 
 def test_api_tokens_need_an_admin_token_and_the_page_says_why() -> None:
@@ -313,7 +308,7 @@ def test_admin_lock_gates_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATARS_ADMIN_TOKEN", "s3cret-admin-token-for-tests")
     _reset()
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     at = open_page("app_pages/settings.py")
     assert not any(DEMO_BANNER in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "settings_defaults"]
@@ -345,14 +340,14 @@ def test_settings_imports_a_zip_of_agents_with_pictures() -> None:
     assert "Imported 2 agent(s): atlas, nova" in unescaped(at.success[0].value)
     assert "1 row(s) were not imported" in at.error[0].value  # nova's picture, refused
     service = runtime.shared_service()
-    assert service.get_agent("atlas").is_default_avatar
-    assert not service.get_agent("nova").has_avatar
+    assert service.agents.get("atlas").is_default_avatar
+    assert not service.agents.get("nova").has_avatar
 
 
 def test_dashboard_keeps_the_page_across_refreshes_and_resets_it_on_new_filters() -> None:
     service = runtime.shared_service()
     for index in range(60):
-        service.register_agent(f"agent-{index:02d}", f"Agent {index:02d}")
+        service.agents.register(f"agent-{index:02d}", f"Agent {index:02d}")
     at = open_page()
     assert "60 of 60 agents · showing 1–50" in at.caption[0].value
     at.selectbox(key="dash_page").select(2).run()

@@ -7,19 +7,15 @@ google-genai client against ``GeminiStub``; the database is a real SQLite file.
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 
 from avatar_core import runtime
 from avatar_core.foundation.models import JobStatus
 from avatar_core.foundation.pricing import KNOWN_IMAGE_PRICES_USD
+from tests import corpus
 from tests.gemini_server import GeminiStub
-from tests.page_helpers import (  # noqa: F401  (fresh_app: the autouse fixture)
-    fresh_app,
+from tests.page_helpers import (
     open_page,
-    png,
     unescaped,
 )
 from tests.page_helpers import reset as _reset
@@ -44,15 +40,6 @@ def shown(at) -> str:
                                 [*at.markdown, *at.info, *at.warning, *at.success]))
 
 
-def zip_of(count: int) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as bundle:
-        names = [f"agent-{n}" for n in range(count)]
-        bundle.writestr("agents.csv", "name\n" + "\n".join(names) + "\n")
-        for name in names:
-            bundle.writestr(f"{name}.png", png((10, 120, 90)))
-    return buffer.getvalue()
-
 
 def test_a_saved_budget_is_cleared_back_to_the_environments(monkeypatch):
     monkeypatch.setenv("AVATARS_DAILY_BUDGET_USD", "7")
@@ -61,23 +48,23 @@ def test_a_saved_budget_is_cleared_back_to_the_environments(monkeypatch):
     assert "from AVATARS_DAILY_BUDGET_USD" in shown(at)
     at.number_input(key="settings_budget").set_value(0.0)
     next(b for b in at.button if b.label == "Save budget").click().run()
-    assert runtime.shared_service().spend().limit == 0.0  # $0: nothing paid goes out
+    assert runtime.shared_service().budget.summary().limit == 0.0  # $0: nothing paid goes out
     assert "saved in Settings" in shown(at)
     at.button(key="settings_budget_clear").click().run()
-    spend = runtime.shared_service().spend()
+    spend = runtime.shared_service().budget.summary()
     assert (spend.limit, spend.source) == (7.0, "environment")
     assert "AVATARS_DAILY_BUDGET_USD applies again" in at.success[0].value
 
 
 def test_cancel_stops_a_job_that_waits_for_the_budget(gemini, monkeypatch):
     service = runtime.shared_service()
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     service.set_daily_budget(0.0)  # the job waits: nothing may be spent
     job = service.generate_defaults()
     at = open_page("app_pages/settings.py")
     assert "Paused" in shown(at)
     at.button(key=f"settings_cancel_job_{job.id}").click().run()
-    assert service.job(job.id).status is JobStatus.CANCELLED
+    assert service.job_control.get(job.id).status is JobStatus.CANCELLED
     assert "Cancelled. Generated 0, failed 0, skipped 1" in shown(at)
     assert not [r for r in gemini.requests if "image" in r.model]
 
@@ -85,21 +72,21 @@ def test_cancel_stops_a_job_that_waits_for_the_budget(gemini, monkeypatch):
 def test_a_zip_import_over_a_dollar_of_emotions_asks_first(gemini):
     at = open_page("app_pages/settings.py")
     at.file_uploader(key="settings_import_file").set_value(
-        ("agents.zip", zip_of(4), "application/zip"))
+        ("agents.zip", corpus.agents_zip(4), "application/zip"))
     at.run()
     at.button(key="settings_import").click().run()
     asked = unescaped(at.warning[0].value)
     assert "4 pictures queue 32 emotion images" in asked and f"${32 * FLASH:,.2f}" in asked
-    assert runtime.shared_service().list_agents() == []  # nothing imported yet
+    assert runtime.shared_service().agents.list() == []  # nothing imported yet
     at.button(key="settings_import_yes").click().run()
     assert "Imported 4 agent(s)" in unescaped(at.success[0].value)
-    assert all(a.is_default_avatar for a in runtime.shared_service().list_agents())
+    assert all(a.is_default_avatar for a in runtime.shared_service().agents.list())
 
 
 def test_a_cheap_zip_import_goes_ahead_at_once(gemini):
     at = open_page("app_pages/settings.py")
     at.file_uploader(key="settings_import_file").set_value(
-        ("agents.zip", zip_of(1), "application/zip"))  # 8 emotions: about $0.54
+        ("agents.zip", corpus.agents_zip(1), "application/zip"))  # 8 emotions: about $0.54
     at.run()
     at.button(key="settings_import").click().run()
     assert not at.warning

@@ -24,10 +24,9 @@ from avatar_core.foundation.models import PICTURE
 from avatar_core.service import AvatarService
 from avatar_core.work.emotions import NO_PICTURE_EMOTIONS
 from tests import corpus
-from tests.conftest import wait_until
 from tests.gemini_server import GeminiStub
+from tests.helpers import gemini_env, wait_until
 
-KEY = "AIzaSyTEST-seed-0123456789abcdefghijklm"
 ADMIN = "admin-secret-for-seed-tests"
 ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN}"}
 
@@ -51,8 +50,7 @@ def builtin(make_client: Callable[..., Client]) -> Client:
 
 @pytest.fixture
 def gemini(make_client: Callable[..., Client], stub: GeminiStub) -> Client:
-    return make_client(AVATARS_PROVIDER="gemini", GEMINI_API_KEY=KEY,
-                       GOOGLE_GEMINI_BASE_URL=stub.url)
+    return make_client(**gemini_env(stub))
 
 
 def pixels(data: bytes) -> tuple[str, tuple[int, int], bytes]:
@@ -76,7 +74,7 @@ def inline_image(part: dict[str, Any]) -> bytes:
 
 def test_a_picture_becomes_the_avatar_itself_kept_whole_as_the_reference(builtin):
     client, service = builtin
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     earlier = service.generate("atlas", "a brass robot")
     upload = corpus.noise_png(1024, 768)
 
@@ -102,7 +100,7 @@ def test_a_picture_becomes_the_avatar_itself_kept_whole_as_the_reference(builtin
                                   corpus.animated_gif])
 def test_every_accepted_format_is_re_encoded_to_webp(builtin, make):
     client, service = builtin
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     answer = put_picture(client, "atlas", make(), filename="picture.bin")
     assert answer.status_code == 200, answer.text
     assert client.get("/agents/atlas/avatar").content[8:12] == b"WEBP"
@@ -111,7 +109,7 @@ def test_every_accepted_format_is_re_encoded_to_webp(builtin, make):
 
 def test_the_builtin_renderer_draws_no_emotions_of_a_picture_and_says_why(builtin):
     client, service = builtin
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     assert put_picture(client, "atlas", corpus.png(96, 96)).status_code == 200
     wait_until(service.work.idle)
     found = client.get("/agents/atlas/avatar/emotions").json()
@@ -122,7 +120,7 @@ def test_the_builtin_renderer_draws_no_emotions_of_a_picture_and_says_why(builti
 
 def test_gemini_draws_a_pictures_emotions_from_the_picture(gemini, stub):
     client, service = gemini
-    service.register_agent("atlas", "Atlas")
+    service.agents.register("atlas", "Atlas")
     upload = corpus.png(80, 80, (20, 160, 90))
 
     assert put_picture(client, "atlas", upload).status_code == 200
@@ -146,7 +144,7 @@ def test_gemini_draws_a_pictures_emotions_from_the_picture(gemini, stub):
 ])
 def test_bad_pictures_are_refused_and_change_nothing(builtin, data, status, words):
     client, service = builtin
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     answer = put_picture(client, "atlas", data)
     assert answer.status_code == status, answer.text
     assert words.lower() in answer.json()["detail"].lower()
@@ -156,7 +154,7 @@ def test_bad_pictures_are_refused_and_change_nothing(builtin, data, status, word
 
 def test_put_needs_an_editor_a_known_agent_and_the_image_field(builtin):
     client, service = builtin
-    service.register_agent("atlas")
+    service.agents.register("atlas")
     assert put_picture(client, "atlas", corpus.png(), headers={}).status_code == 401
     assert put_picture(client, "ghost", corpus.png()).status_code == 404
     wrong_field = client.put("/agents/atlas/avatar", files={"picture": ("a.png", corpus.png())},
@@ -191,7 +189,7 @@ def test_csv_and_json_import_answer_imported_and_refused_rows(builtin):
     body = import_file(client, "agents.json", rows.encode()).json()
     assert body["imported"] == ["orion"]
     assert body["refused"][0]["row"] == 2 and "already exists" in body["refused"][0]["detail"]
-    assert service.get_agent("orion").is_system
+    assert service.agents.get("orion").is_system
 
 
 def test_import_is_for_admins_only(builtin):
@@ -201,7 +199,7 @@ def test_import_is_for_admins_only(builtin):
                           headers={"Authorization": f"Bearer {editor}"})
     assert refused.status_code == 403
     assert import_file(client, "a.csv", b"name\natlas\n", headers={}).status_code == 401
-    assert service.list_agents() == []
+    assert service.agents.list() == []
 
 
 # --- POST /api/agents/import: a zip with pictures ----------------------------------------------
@@ -246,7 +244,7 @@ def test_a_zip_imports_the_agents_and_each_picture_becomes_their_default(builtin
     assert pixels(client.get("/agents/nova/avatar/reference").content)[1] == (70, 50)
 
     # defaults, so "Generate default avatars" may replace them — and fills in the rest
-    assert service.defaults_plan().agents == ["atlas", "nova", "orion", "vega"]
+    assert service.work.bulk.plan().agents == ["atlas", "nova", "orion", "vega"]
     job = service.generate_defaults(wait=True, timeout=120)
     assert job.generated == 4
     assert {service.current_version(n).provider for n in body["imported"]} == {"builtin"}
@@ -294,14 +292,15 @@ def test_hostile_zips_are_refused_clearly_and_import_nothing(builtin, members, w
     answer = import_file(client, "team.zip", make_zip(members))
     assert answer.status_code == 400, answer.text
     assert words in answer.json()["detail"]
-    assert service.list_agents() == []
+    assert service.agents.list() == []
 
 
 def test_a_zip_of_a_folder_is_read_by_base_names(builtin):
     client, _service = builtin
     bundle = make_zip({"team/agents.csv": ONE_AGENT, "team/pictures/atlas.png": PICTURE_BYTES})
     answer = import_file(client, "team.zip", bundle)
-    assert answer.json() == {"imported": ["atlas"], "refused": []}
+    assert answer.json() == {"imported": ["atlas"], "refused": [], "emotions_queued": 0,
+                             "estimated_usd": 0.0}  # the built-in renderer cannot vary it
     assert client.get("/agents/atlas").json()["is_default_avatar"]
 
 
@@ -312,7 +311,7 @@ def test_a_zip_bomb_declared_in_the_index_is_refused_before_unpacking(builtin):
     answer = import_file(client, "team.zip", bomb)
     assert answer.status_code == 400, answer.text
     assert "unpacks to more than" in answer.json()["detail"]
-    assert service.list_agents() == []
+    assert service.agents.list() == []
 
 
 @pytest.mark.parametrize("data", [b"not a zip at all", b"PK\x03\x04broken"])
@@ -320,4 +319,4 @@ def test_a_file_that_is_not_a_zip_is_refused(builtin, data):
     client, service = builtin
     answer = import_file(client, "team.zip", data)
     assert answer.status_code == 400 and "not a valid .zip" in answer.json()["detail"]
-    assert service.list_agents() == []
+    assert service.agents.list() == []

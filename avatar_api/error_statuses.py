@@ -3,14 +3,15 @@
 Every route lists its error statuses with ``errors(...)``; each gets the one error body's
 schema (``ErrorBody``) and a description of when it happens, so a client generated from the
 document parses every answer. 500 is on every operation: the request guard answers any failure
-nobody foresaw with the same JSON body.
+nobody foresaw with the same JSON body. So is 429: after a burst of wrong tokens from one
+address, the guard answers every request of it that carries a token with 429.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .responses import ErrorBody
+from .models import ErrorBody
 
 __all__ = ["IMAGE", "errors", "image_answers"]
 
@@ -26,7 +27,8 @@ _WHEN = {
     413: "The request body is over its cap (JSON 1 MB; uploads 10 MB plus form overhead)",
     422: "Malformed request (each field's problem in `errors`); for a generation also "
          "safety_filter",
-    429: "rate_limited: provider quota or the daily budget is spent; retry after Retry-After",
+    429: "Too many failed token checks from this address, or (rate_limited) the provider "
+         "quota or the daily budget is spent; retry after Retry-After",
     500: "Internal error (reason unknown); the body never holds a traceback",
     501: "not_configured: no Gemini key, a rejected key, or a model that does not exist",
     502: "upstream_error: the provider failed or answered without an image",
@@ -42,9 +44,10 @@ IMAGE = {"type": "string", "format": "binary"}
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for these error statuses (and 500), each with the error body's schema."""
+    """``responses=`` for these error statuses (and 429, 500), each with the error body's
+    schema."""
     answers: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*statuses, 500}):
+    for status in sorted({*statuses, 429, 500}):
         answer: dict[str, Any] = {"model": ErrorBody, "description": _WHEN[status]}
         if status in _HEADERS:
             answer["headers"] = _HEADERS[status]
