@@ -57,8 +57,9 @@ def one_view(server: LiveServer) -> tuple[int, int, int, dict[str, int]]:
         page.goto(server.base + "/")
         wait_for_app(page)
         page.wait_for_function("() => document.querySelectorAll('.aa-tl img.aa-avatar').length")
-        for image in page.locator(".aa-tl img.aa-avatar").all():
-            image.scroll_into_view_if_needed()
+        # in the page itself: the live fragment may redraw the tiles between two Playwright calls
+        page.evaluate("() => document.querySelectorAll('.aa-tl img.aa-avatar')"
+                      ".forEach(i => i.scrollIntoView())")
         page.wait_for_function("() => [...document.querySelectorAll('.aa-tl img.aa-avatar')]"
                                ".every(i => i.complete && i.naturalWidth > 0)", timeout=120_000)
         sizes = {r.url: len(r.body()) for r in responses if r.status == 200}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tests.gemini_server import GeminiStub
 
-__all__ = ["GEMINI_KEY", "gemini_env", "wait_until"]
+__all__ = ["GEMINI_KEY", "gemini_env", "wait_until", "work_settled"]
 
 T = TypeVar("T")
 
@@ -34,3 +34,9 @@ def gemini_env(stub: GeminiStub, **options: str) -> dict[str, str]:
     """Settings that make a service draw with Gemini (the real SDK) against ``stub``."""
     return {"AVATARS_PROVIDER": "gemini", "GEMINI_API_KEY": GEMINI_KEY,
             "GOOGLE_GEMINI_BASE_URL": stub.url, **options}
+
+
+def work_settled(service: Any) -> bool:
+    """No background work left in ``service``, renditions included (they write blobs too, and
+    ``work.idle`` does not wait for them)."""
+    return bool(service.work.idle() and not service.serving.rows.pending())

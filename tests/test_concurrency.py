@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from avatar_core.foundation.errors import AvatarError, NotFound
-from tests.helpers import wait_until
+from tests.helpers import wait_until, work_settled
 
 
 def run_together(*targets):
@@ -41,7 +41,7 @@ def test_two_threads_generating_for_one_agent_end_consistent(service):
     assert len(versions) == 2 and sum(v.current for v in versions) == 1
     current = next(v for v in versions if v.current)
     assert service.images.avatar("atlas").digest == current.display_blob.split(".")[0]
-    wait_until(service.work.idle, timeout=120)
+    wait_until(lambda: work_settled(service), timeout=300)
     assert service.files.referenced() == set(service.blobs.names())  # no orphans
 
 
@@ -50,7 +50,7 @@ def test_generate_racing_delete_leaves_no_orphans(service):
     errors = run_together(lambda: service.generate("atlas", "a robot"),
                           lambda: service.delete_agent("atlas"))
     assert all(isinstance(e, AvatarError) for e in errors)  # NotFound for the loser, if any
-    wait_until(service.work.idle, timeout=120)
+    wait_until(lambda: work_settled(service), timeout=300)
     assert service.files.referenced() == set(service.blobs.names())
 
 

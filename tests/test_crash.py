@@ -19,7 +19,7 @@ from avatar_core.storage.blobs import TEMP_PREFIX
 from avatar_core.storage.database import create_engine
 from avatar_core.storage.schema import agents, avatar_versions, emotion_variants
 from tests.gemini_server import GeminiStub
-from tests.helpers import gemini_env, wait_until
+from tests.helpers import gemini_env, wait_until, work_settled
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -113,7 +113,7 @@ def test_sigkill_while_writing_avatars_leaves_a_consistent_store(make_service, t
     recovered.close()
     # ... then with the interrupted emotion variants resumed and finished.
     service = make_service(data_dir)
-    wait_until(service.work.idle, timeout=120)
+    wait_until(lambda: work_settled(service), timeout=300)
     assert_consistent(service)
     for agent in service.agents.list():  # what the database says is current can be served
         if agent.has_avatar:
@@ -143,7 +143,7 @@ def test_sigkill_mid_bulk_resumes_without_redoing_finished_work(make_service, tm
         assert (finished.status, finished.generated, finished.failed) == ("done", 12, 0)
         wait_until(lambda: all(service.emotions(a.name).emotions == list(EMOTIONS)
                                for a in service.agents.list()), timeout=120)
-        wait_until(service.work.idle)
+        wait_until(lambda: work_settled(service), timeout=300)
         # After the restart exactly the unfinished work was asked for: nothing finished twice.
         assert stub.calls - calls_at_kill == (12 - defaults_done) + (12 * 8 - emotions_done)
         # Before the kill, only calls still in flight (answered or not, but not yet committed)
@@ -157,7 +157,7 @@ def test_sigkill_mid_emotions_resumes_and_finishes(make_service, tmp_path):
         service, calls_at_kill, (_, emotions_done) = kill_and_restart(
             make_service, tmp_path / "data", "emotions", stub, calls=4)
         wait_until(lambda: service.emotions("moody").emotions == list(EMOTIONS), timeout=60)
-        wait_until(service.work.idle)
+        wait_until(lambda: work_settled(service), timeout=300)
         # every variant delivered before the kill is finished from its kept bytes, unpaid
         assert stub.calls - calls_at_kill == 8 - emotions_done
         # the base, then at most one uncommitted call per emotion worker thread
@@ -184,7 +184,7 @@ def delivered_not_shown(data_dir: Path) -> int:
 
 def wait_for_all_emotions(service) -> None:
     wait_until(lambda: service.emotions("moody").emotions == list(EMOTIONS), timeout=60)
-    wait_until(service.work.idle)
+    wait_until(lambda: work_settled(service), timeout=300)
 
 
 def test_sigkill_after_delivery_never_pays_for_that_image_again(make_service, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from avatar_core.domain import urls
 from avatar_core.storage.schema import renditions
 from tests.helpers import wait_until
 
@@ -96,7 +97,7 @@ def test_each_representation_has_its_etag_and_answers_304(served):
 
 def test_versioned_urls_are_immutable_per_representation(served):
     client, service = served
-    url = service.avatar_url(service.agents.get("atlas")).removeprefix("/api")
+    url = urls.avatar_url(service.agents.get("atlas")).removeprefix("/api")
     for headers in (AVIF, WEBP, PNG_ONLY):
         answer = client.get(f"{url}&size=48", headers=headers)
         assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
@@ -108,7 +109,7 @@ def test_avif_not_made_yet_answers_webp_and_is_not_immutable(make_client):
     client, service = make_client()  # no background work: AVIF is never made on a request
     service.agents.register("atlas")
     service.install_picture("atlas", _photo())
-    url = service.avatar_url(service.agents.get("atlas")).removeprefix("/api")
+    url = urls.avatar_url(service.agents.get("atlas")).removeprefix("/api")
     answer = client.get(f"{url}&size=128", headers=AVIF)
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "image/webp"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from avatar_core.domain.emotions import EMOTIONS
-from tests.helpers import wait_until
+from tests.helpers import wait_until, work_settled
 from tests.postgres_server import PostgresServer, postgres_bin
 
 pytestmark = pytest.mark.slow
@@ -48,5 +48,5 @@ def test_service_runs_unchanged_on_postgresql(make_service, postgres):
     _info, secret = service.tokens.create("ci")
     assert service.tokens.role_of(secret) == "editor"
     service.delete_agent("atlas-2")
-    wait_until(service.work.idle, timeout=120)
+    wait_until(lambda: work_settled(service), timeout=300)
     assert service.files.referenced() == set(service.blobs.names())

@@ -143,17 +143,20 @@ def test_rename_keeps_avatar_history_and_emotions(service):
 
 
 def test_delete_removes_every_file_only_that_agent_used(service):
-    from tests.helpers import wait_until
+    from tests.helpers import wait_until, work_settled
 
     service.agents.register("atlas")
     service.agents.register("nova")
     service.generate("atlas", "robot one", corpus.png(64, 64, (200, 30, 30)))
     service.regenerate("atlas")
     service.generate("nova", "robot two")
-    wait_until(service.work.idle)
+    wait_until(lambda: work_settled(service), timeout=300)
     nova_files = service.files.referenced(agent_id=service.agents.get("nova").id)
+    atlas_files = service.files.referenced(agent_id=service.agents.get("atlas").id)
     service.delete_agent("atlas")
-    assert files_under(service) == nova_files
+    # nova's own files and its renditions stay; atlas's files and renditions are gone
+    assert nova_files <= files_under(service) == service.files.referenced()
+    assert not (atlas_files - nova_files) & files_under(service)
     with pytest.raises(NotFound):
         service.agents.get("atlas")
 

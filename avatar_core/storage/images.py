@@ -65,7 +65,8 @@ class ImageFiles:
                 if wanted is not None:
                     query = query.where(renditions.c.blob.in_(wanted))
                 rows = conn.execute(query).all()
-                live = self._named(conn, None, [r.source_blob for r in rows]) if rows else set()
+                live = names if wanted is None else (
+                    self._named(conn, None, [r.source_blob for r in rows]) if rows else set())
                 names.update(r.blob for r in rows if r.source_blob in live)
         return names
 

@@ -168,6 +168,7 @@ class EmotionWork:
         with self.files.lock:
             if self._current_base(variant) is None:
                 self.variants.discard(variant)  # the base changed while we worked: never shown
+                self.files.delete_unreferenced([reference_blob])  # its kept provider bytes
                 return
             display_blob = self.files.put(display, "webp")
             self.variants.finish(variant, display_blob=display_blob, reference_blob=reference_blob)

@@ -53,13 +53,11 @@ class RenditionWork:
             return
         if self.stopping.is_set():
             return  # shutting down: the row stays pending (its lease lapses)
-        polished: list[str] = []
+        # The row is recorded last: once nothing is pending, every blob is where it belongs.
         with self.files.lock:
             blob = self.files.put(data, wanted.format.value)
-            self.rows.record(wanted, blob)
             if (wanted.format is ImageFormat.WEBP
                     and wanted.side == min(DISPLAY_MAX_SIDE, max(image.size))):
-                polished = self.variants.polish(wanted.source_blob, blob)
-        if polished:
-            self.files.delete_unreferenced(polished)
+                self.files.delete_unreferenced(self.variants.polish(wanted.source_blob, blob))
+            self.rows.record(wanted, blob)
         self.serving.made(wanted)
