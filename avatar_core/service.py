@@ -129,6 +129,7 @@ class AvatarService:
     def close(self) -> None:
         self.work.shutdown()
         self.images.stop()
+        self.cluster.close()
         self.engine.dispose()
 
     def _seed_demo(self) -> bool:
