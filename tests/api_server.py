@@ -127,23 +127,24 @@ def send_raw(sock: socket.socket, method: str, path: str, headers: dict[str, str
     into a socket the server closed would lose that answer to the reset. So before each chunk
     this looks whether the answer is there, and reads it once it is.
     """
-    sock.sendall(head_of(method, path, {**headers, **(
-        {"Transfer-Encoding": "chunked"} if chunked else {})}))
-    sent = 0
-    for chunk in chunks:
-        if _answered(sock):
-            break
-        try:
-            sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
-        except (BrokenPipeError, ConnectionResetError):
-            break
-        sent += len(chunk)
-    else:
-        if chunked and not _answered(sock):
-            sock.sendall(b"0\r\n\r\n")
-    answer = read_answer(sock)
-    answer.sent = sent
-    return answer
+    with sock:  # closed here: the answer is read whole (every request says Connection: close)
+        sock.sendall(head_of(method, path, {**headers, **(
+            {"Transfer-Encoding": "chunked"} if chunked else {})}))
+        sent = 0
+        for chunk in chunks:
+            if _answered(sock):
+                break
+            try:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += len(chunk)
+        else:
+            if chunked and not _answered(sock):
+                sock.sendall(b"0\r\n\r\n")
+        answer = read_answer(sock)
+        answer.sent = sent
+        return answer
 
 
 def head_of(method: str, path: str, headers: dict[str, str]) -> bytes:

@@ -42,6 +42,8 @@ def start_child(mode: str, data_dir: Path, stub_url: str = "",
 def kill(child: subprocess.Popen[str]) -> None:
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)
+    if child.stdout is not None:
+        child.stdout.close()
     assert child.returncode == -signal.SIGKILL
 
 

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from avatar_api import create_api
 from avatar_core.domain.emotions import EMOTIONS
+from avatar_core.foundation.renditions import ImageFormat
 from avatar_core.storage.migrations import MIGRATIONS
 from avatar_core.storage.s3_blobs import S3BlobStore
 from avatar_core.storage.schema import agents, avatar_versions, job_items
@@ -47,7 +48,12 @@ def test_a_change_on_one_replica_is_served_at_once_by_the_other(make_service, tm
     first = a.generate("atlas", "a teal robot")
     assert api_b.get("/agents/atlas/avatar").headers["etag"].strip('"') == (
         first.display_blob.split(".")[0])
-    assert b.images.cached("atlas") is not None  # B now serves it from memory
+
+    def served_from_memory() -> bool:  # once its display image is final (not provisional)
+        api_b.get("/agents/atlas/avatar")
+        return b.images.cached(("atlas", None, ImageFormat.WEBP)) is not None
+
+    wait_until(served_from_memory, timeout=120)
     for change in range(3):  # generate, regenerate, restore: each is seen by B's next request
         if change == 0:
             latest = a.generate("atlas", "a crimson robot")
