@@ -139,12 +139,17 @@ class EmotionVariants:
                         owner=None, lease_until=None, updated_at=utcnow()))
         return bool(result.rowcount)
 
-    def discard(self, variant: ClaimedVariant) -> None:
-        """Drop a variant whose base avatar is no longer current: it would never be shown."""
+    def discard(self, variant: ClaimedVariant) -> list[str]:
+        """Drop a variant whose base avatar is no longer current: it would never be shown.
+        Returns the provider image the row kept (delivered before a crash), now the caller's
+        to delete if nothing else names it."""
+        where = (_table.c.agent_id == variant.agent_id, _table.c.key == variant.key,
+                 _table.c.status != VariantStatus.DONE)
         with self.engine.begin() as conn:
-            conn.execute(_table.delete().where(
-                _table.c.agent_id == variant.agent_id, _table.c.key == variant.key,
-                _table.c.status != VariantStatus.DONE))
+            kept = [b for b in conn.scalars(sa.select(_table.c.reference_blob).where(*where))
+                    if b]
+            conn.execute(_table.delete().where(*where))
+        return kept
 
     def set_for(self, agent: Agent, version: AvatarVersion | None) -> EmotionSet:
         """Available variants in canonical order; ``version`` changes exactly with that set."""

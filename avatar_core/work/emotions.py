@@ -102,13 +102,13 @@ class EmotionWork:
     def _draw(self, variant: ClaimedVariant) -> None:
         version = self._current_base(variant)
         if version is None:
-            self.variants.discard(variant)
+            self._discard(variant)
             return
         try:
             reference_blob, reference, image = self._reference(variant, version)
             display = imaging.quick_display_webp(image)
         except _StaleBase:
-            self.variants.discard(variant)
+            self._discard(variant)
             return
         except BudgetSpent as spent:
             self.release(emotion_variants, {"agent_id": variant.agent_id, "key": variant.key},
@@ -166,13 +166,19 @@ class EmotionWork:
         """Show the variant at once with its quick WebP; the searched one and the renditions
         follow in the background (``renditions``)."""
         with self.files.lock:
-            if self._current_base(variant) is None:
-                self.variants.discard(variant)  # the base changed while we worked: never shown
-                self.files.delete_unreferenced([reference_blob])  # its kept provider bytes
+            if self._current_base(variant) is None:  # the base changed while we worked
+                self._discard(variant, reference_blob)
                 return
             display_blob = self.files.put(display, "webp")
             self.variants.finish(variant, display_blob=display_blob, reference_blob=reference_blob)
         self.generation.serving.plan(reference_blob, reference, polish=True)
+
+    def _discard(self, variant: ClaimedVariant, *blobs: str) -> None:
+        """Drop a variant that would never be shown, and the provider bytes it kept (a run
+        that died after delivery left them on the row) unless another row names them."""
+        with self.files.lock:
+            kept = self.variants.discard(variant)
+            self.files.delete_unreferenced([*kept, *blobs])
 
     def _current_base(self, variant: ClaimedVariant) -> AvatarVersion | None:
         version = self.versions.current_of(variant.agent_id)
